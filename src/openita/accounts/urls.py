@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password.html", success_url="/"), name="password"),
+    path("invite/<str:token>/", views.accept_invitation, name="accept"),
+    path("people/", views.people, name="people"),
+    path("people/grant/", views.grant, name="grant"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("grants/<int:grant_id>/revoke/", views.revoke, name="revoke"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/new/", views.team_edit, name="team_new"),
+    path("teams/<int:pk>/", views.team_edit, name="team_edit"),
+]

@@ -1,0 +1,138 @@
+"""Sign-in, invitations, people and roles, consultant teams."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from openita.core.errors import ActionRefused
+from openita.core.permissions import require
+from openita.core.web import refuse_into_form
+
+from . import services
+from .forms import AcceptInvitationForm, GrantForm, SignInForm, TeamForm
+from .models import ConsultantTeam, Invitation, RoleGrant, User
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.pending_invitation(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None,
+                                initial={"full_name": invitation.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invitation(token, form.cleaned_data["full_name"],
+                                              form.cleaned_data["password1"])
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("core:home")
+    return render(request, "accounts/accept.html", {"form": form, "invitation": invitation})
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    require(request.user, "accounts.manage_people")
+    q = request.GET.get("q", "").strip()
+    users = User.objects.prefetch_related("grants")
+    if q:
+        users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
+    page = Paginator(users.order_by("full_name"), 50).get_page(request.GET.get("page"))
+    invitations = Invitation.objects.filter(accepted_at__isnull=True).select_related(
+        "agency", "team", "province", "parent")[:50]
+    return render(request, "accounts/people.html", {
+        "page": page, "q": q, "invitations": invitations,
+        "query": urlencode({"q": q}) if q else ""})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grant(request: HttpRequest) -> HttpResponse:
+    """NACC: give a role to a person, inviting them if they have no account yet."""
+    require(request.user, "accounts.manage_people")
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation, role_grant = services.invite(
+                data["email"], data["role"], acting_user=request.user,
+                full_name=data["full_name"],
+                accept_url=lambda token: request.build_absolute_uri(
+                    reverse("accounts:accept", args=[token])),
+                **form.target(),
+            )
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The role is granted.") if role_grant
+                             else _("The invitation is sent to %(email)s.")
+                             % {"email": data["email"]})
+            return redirect("accounts:people")
+    return render(request, "accounts/grant.html", {"form": form})
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "accounts.manage_people")
+    target = get_object_or_404(User, pk=pk)
+    return render(request, "accounts/person.html",
+                  {"person": target, "grants": services.active_grants(target)})
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
+    grant_row = get_object_or_404(RoleGrant, pk=grant_id)
+    try:
+        services.revoke_role(grant_row, request.POST.get("reason", ""),
+                             acting_user=request.user)
+        messages.success(request, _("The role is removed."))
+    except ActionRefused as error:
+        messages.error(request, str(error.message))
+    back = request.POST.get("next") or reverse("accounts:person", args=[grant_row.user_id])
+    return redirect(back if back.startswith("/") else "core:home")
+
+
+@login_required
+def teams(request: HttpRequest) -> HttpResponse:
+    require(request.user, "accounts.manage_teams")
+    rows = ConsultantTeam.objects.prefetch_related("groups")
+    return render(request, "accounts/teams.html", {"teams": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require(request.user, "accounts.manage_teams")
+    team = get_object_or_404(ConsultantTeam, pk=pk) if pk else ConsultantTeam()
+    form = TeamForm(request.POST or None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        groups = [g.pk for g in form.cleaned_data["groups"]]
+        services.save_team(form.instance, groups, acting_user=request.user)
+        messages.success(request, _("The team is saved."))
+        return redirect("accounts:teams")
+    members = (RoleGrant.objects.filter(team=team, revoked_at__isnull=True)
+               .select_related("user") if pk else [])
+    return render(request, "accounts/team_form.html",
+                  {"form": form, "team": team if pk else None, "members": members})

@@ -1,0 +1,359 @@
+"""Import and export of the agency registry as CSV or XLSX.
+
+An import is all or nothing: every row is checked first and each problem is reported with
+its row number and column; only a file without any problem is written, in one transaction,
+with one audit row that lists what was created and what changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from openita.core import audit
+from openita.core.permissions import require
+
+from .models import SIZED_KINDS, Agency, AgencyGroup, Province
+
+COLUMNS = [
+    "code", "name_th", "name_en", "kind", "size_class", "parent_code", "province",
+    "group_code", "website", "address", "phone", "email", "active",
+]
+REQUIRED_COLUMNS = {"code", "name_th", "kind"}
+PLAIN_FIELDS = ["name_th", "name_en", "kind", "size_class", "website", "address", "phone",
+                "email"]
+MAX_ROWS = 20_000
+MAX_BYTES = 15 * 1024 * 1024
+TRUE_WORDS = {"1", "true", "yes", "y", "ใช่", "จริง", "active", "ใช้งาน"}
+FALSE_WORDS = {"0", "false", "no", "n", "ไม่", "ไม่ใช่", "inactive", "ยกเลิก"}
+
+
+class ImportRejected(Exception):
+    """The file cannot be read at all (not a table, wrong header, too large)."""
+
+
+@dataclass
+class RowProblem:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def read_table(name: str, data: bytes) -> list[dict[str, str]]:
+    """Rows of a CSV or XLSX file as dicts keyed by the (lower-cased) header."""
+    if len(data) > MAX_BYTES:
+        raise ImportRejected(_("The file is larger than 15 MB."))
+    lowered = name.lower()
+    if lowered.endswith(".xlsx"):
+        raw_rows = _xlsx_rows(data)
+    elif lowered.endswith(".csv"):
+        raw_rows = _csv_rows(data)
+    else:
+        raise ImportRejected(_("Upload a .csv or .xlsx file."))
+    header = [str(cell or "").strip().lower() for cell in next(raw_rows, [])]
+    if not any(header):
+        raise ImportRejected(_("The file is empty."))
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise ImportRejected(_("Unknown columns: %(names)s. Allowed: %(allowed)s.")
+                             % {"names": ", ".join(unknown), "allowed": ", ".join(COLUMNS)})
+    missing = REQUIRED_COLUMNS - set(header)
+    if missing:
+        raise ImportRejected(_("Missing columns: %(names)s.")
+                             % {"names": ", ".join(sorted(missing))})
+    rows = []
+    for cells in raw_rows:
+        values = ["" if c is None else str(c).strip() for c in cells]
+        if not any(values):
+            continue
+        rows.append(dict(zip(header, values + [""] * (len(header) - len(values)), strict=False)))
+        if len(rows) > MAX_ROWS:
+            raise ImportRejected(_("A file may hold at most %(n)s rows.") % {"n": MAX_ROWS})
+    return rows
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRejected(_("The CSV file must be encoded as UTF-8.")) from error
+    return iter(csv.reader(io.StringIO(text)))
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a broken file
+        raise ImportRejected(_("The file is not a readable XLSX workbook.")) from error
+    sheet = workbook.worksheets[0]
+    return (list(row) for row in sheet.iter_rows(values_only=True))
+
+
+# --- checking --------------------------------------------------------------------------
+
+
+def _parse_active(value: str) -> bool | None:
+    word = value.strip().lower()
+    if word == "":
+        return True
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def kind_problems(agency: Agency) -> dict[str, str]:
+    """Rules that tie the size class and province to the agency type."""
+    problems = {}
+    if agency.kind in SIZED_KINDS and not agency.size_class:
+        problems["size_class"] = _("This type of agency needs a size class (S, M or L).")
+    if agency.kind and agency.kind not in SIZED_KINDS and agency.size_class:
+        problems["size_class"] = _("A size class applies only to SAOs and sub-district "
+                                   "municipalities.")
+    return problems
+
+
+class _Lookups:
+    def __init__(self, codes_in_file: set[str]) -> None:
+        self.provinces = {p.code.lower(): p for p in Province.objects.all()}
+        self.provinces.update({p.name_th: p for p in self.provinces.values()})
+        self.groups = {g.code.lower(): g for g in AgencyGroup.objects.all()}
+        self.existing = Agency.objects.in_bulk(field_name="code")
+        self.existing_lower = {code.lower(): a for code, a in self.existing.items()}
+        self.codes_in_file = codes_in_file
+
+
+def check_rows(rows: list[dict[str, str]]) -> tuple[list[Agency], dict, list[RowProblem]]:
+    """Build an unsaved Agency per row and list every problem (row numbers as in a sheet)."""
+    codes = [r.get("code", "") for r in rows]
+    lookups = _Lookups({c.lower() for c in codes if c})
+    problems: list[RowProblem] = []
+    agencies: list[Agency] = []
+    parents: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows, start=2):
+        agency, row_problems, parent_code = _check_row(index, row, lookups)
+        code_key = agency.code.lower()
+        if code_key and code_key in seen:
+            row_problems.append(RowProblem(index, "code", _("Code %(code)s is also on row %(row)s.")
+                                           % {"code": agency.code, "row": seen[code_key]}))
+        seen.setdefault(code_key, index)
+        problems.extend(row_problems)
+        agencies.append(agency)
+        if parent_code:
+            parents[agency.code] = parent_code
+    problems.extend(_cycle_problems(parents, codes))
+    return agencies, parents, problems
+
+
+def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
+    problems: list[RowProblem] = []
+    code = row.get("code", "")
+    agency = lookups.existing.get(code) or Agency(code=code)
+    for name in PLAIN_FIELDS:
+        if name in row:
+            value = row[name]
+            setattr(agency, name, value.upper() if name == "size_class" else value)
+    if "active" in row:
+        active = _parse_active(row["active"])
+        if active is None:
+            problems.append(RowProblem(index, "active", _("Write 1 (active) or 0 (inactive).")))
+        else:
+            agency.active = active
+    if row.get("province"):
+        province = lookups.provinces.get(row["province"].lower()) or lookups.provinces.get(
+            row["province"])
+        if province is None:
+            problems.append(RowProblem(index, "province", _("Unknown province “%(value)s”.")
+                                       % {"value": row["province"]}))
+        agency.province = province
+    elif "province" in row:
+        agency.province = None
+    if row.get("group_code"):
+        group = lookups.groups.get(row["group_code"].lower())
+        if group is None:
+            problems.append(RowProblem(index, "group_code", _("Unknown agency group “%(value)s”.")
+                                       % {"value": row["group_code"]}))
+        agency.group = group
+    elif "group_code" in row:
+        agency.group = None
+    parent_code = row.get("parent_code", "")
+    if parent_code and parent_code.lower() not in lookups.codes_in_file | set(
+            lookups.existing_lower):
+        problems.append(RowProblem(index, "parent_code", _("No agency has the code “%(value)s”.")
+                                   % {"value": parent_code}))
+    if parent_code and parent_code.lower() == code.lower():
+        problems.append(RowProblem(index, "parent_code",
+                                   _("An agency cannot be its own parent organisation.")))
+    try:
+        agency.clean_fields(exclude=["parent", "lineage", "province", "group", "code"]
+                            if agency.pk else ["parent", "lineage", "province", "group"])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            problems.extend(RowProblem(index, name, m) for m in messages)
+    if agency.pk is None and code and lookups.existing_lower.get(code.lower()):
+        problems.append(RowProblem(index, "code", _("Code differs only in letter case from "
+                                                    "an existing agency.")))
+    for name, message in kind_problems(agency).items():
+        problems.append(RowProblem(index, name, message))
+    return agency, problems, parent_code
+
+
+def _cycle_problems(parents: dict[str, str], codes: list[str]) -> list[RowProblem]:
+    """Parent links in the file (with those in the database) must not loop."""
+    existing = dict(
+        Agency.objects.filter(parent__isnull=False).values_list("code", "parent__code")
+    )
+    links = {**existing, **parents}
+    problems = []
+    for code in parents:
+        seen, current = {code}, links.get(code)
+        while current:
+            if current in seen:
+                problems.append(RowProblem(codes.index(code) + 2, "parent_code",
+                                           _("Parent organisations form a loop.")))
+                break
+            seen.add(current)
+            current = links.get(current)
+    return problems
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def import_registry(name: str, data: bytes, *, acting_user: Any) -> ImportResult:
+    """Check the whole file; write it only if every row is valid."""
+    require(acting_user, "agencies.manage_registry")
+    rows = read_table(name, data)
+    agencies, parents, problems = check_rows(rows)
+    result = ImportResult(problems=problems)
+    if problems:
+        return result
+    with transaction.atomic():
+        _write(agencies, parents, result)
+        audit.record("agency.import", actor=acting_user, object_type="agencies.agency",
+                     object_id="*", after={"file": name, "created": result.created,
+                                           "updated": result.updated,
+                                           "unchanged": result.unchanged})
+    return result
+
+
+def _write(agencies: list[Agency], parents: dict[str, str], result: ImportResult) -> None:
+    fields = PLAIN_FIELDS + ["province", "group", "active"]
+    new = [a for a in agencies if a.pk is None]
+    stored = Agency.objects.in_bulk([a.pk for a in agencies if a.pk])
+    changed = []
+    for agency in agencies:
+        if agency.pk is None:
+            continue
+        before = stored[agency.pk]
+        if any(getattr(before, f) != getattr(agency, f) for f in fields):
+            changed.append(agency)
+        else:
+            result.unchanged += 1
+    Agency.objects.bulk_create(new, batch_size=1000)
+    Agency.objects.bulk_update(changed, fields, batch_size=1000)
+    result.created = [a.code for a in new]
+    result.updated = [a.code for a in changed]
+    if parents:
+        by_code = Agency.objects.in_bulk(
+            list(parents) + list(parents.values()), field_name="code")
+        lowered = {c.lower(): a for c, a in by_code.items()}
+        moved = []
+        for code, parent_code in parents.items():
+            child = by_code[code]
+            parent = by_code.get(parent_code) or lowered.get(parent_code.lower())
+            if child.parent_id != parent.pk:
+                child.parent_id = parent.pk
+                moved.append(child)
+                if code not in result.created and code not in result.updated:
+                    result.updated.append(code)
+                    result.unchanged -= 1
+        Agency.objects.bulk_update(moved, ["parent"], batch_size=1000)
+    rebuild_lineages()
+
+
+def rebuild_lineages() -> int:
+    """Recompute every agency's hierarchy path from the parent links; returns rows changed."""
+    links = dict(Agency.objects.values_list("pk", "parent_id"))
+    current = dict(Agency.objects.values_list("pk", "lineage"))
+    paths: dict[int, str] = {}
+
+    def path(pk: int) -> str:
+        chain = []
+        node: int | None = pk
+        while node is not None and node not in paths:
+            chain.append(node)
+            node = links[node]
+        prefix = paths[node] if node is not None else "/"
+        for item in reversed(chain):
+            prefix = f"{prefix}{item}/"
+            paths[item] = prefix
+        return paths[pk]
+
+    stale = [Agency(pk=pk, lineage=path(pk)) for pk in links if current[pk] != path(pk)]
+    Agency.objects.bulk_update(stale, ["lineage"], batch_size=2000)
+    return len(stale)
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def export_rows(queryset) -> Iterable[list[str]]:
+    yield COLUMNS
+    for a in queryset.select_related("parent", "province", "group").order_by("code"):
+        yield [
+            a.code, a.name_th, a.name_en, a.kind, a.size_class,
+            a.parent.code if a.parent_id else "", a.province.code if a.province_id else "",
+            a.group.code if a.group_id else "", a.website, a.address, a.phone, a.email,
+            "1" if a.active else "0",
+        ]
+
+
+def export_csv(queryset) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(export_rows(queryset))
+    # The byte-order mark makes Excel open Thai text as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(queryset) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("agencies")
+    for row in export_rows(queryset):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def kinds_needing_size() -> list[str]:
+    return sorted(SIZED_KINDS)

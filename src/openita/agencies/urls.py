@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "agencies"
+urlpatterns = [
+    path("", views.agency_list, name="list"),
+    path("export.<str:fmt>", views.agency_export, name="export"),
+    path("new/", views.registry_edit, name="new"),
+    path("import/", views.registry_import, name="import"),
+    path("<int:pk>/", views.agency_detail, name="detail"),
+    path("<int:pk>/registry/", views.registry_edit, name="registry_edit"),
+    path("<int:pk>/active/", views.set_active, name="set_active"),
+    path("<int:pk>/profile/", views.profile_edit, name="profile"),
+    path("<int:pk>/contacts/new/", views.contact_edit, name="contact_new"),
+    path("<int:pk>/contacts/<int:contact_id>/", views.contact_edit, name="contact_edit"),
+    path("<int:pk>/contacts/<int:contact_id>/delete/", views.contact_delete,
+         name="contact_delete"),
+    path("<int:pk>/invite/", views.invite, name="invite"),
+    path("<int:pk>/years/<int:fiscal_year>/enrol/", views.enrol, name="enrol"),
+    path("<int:pk>/years/<int:fiscal_year>/headcount/", views.headcount, name="headcount"),
+    path("<int:pk>/years/<int:fiscal_year>/headcount/approve/", views.approve_headcount,
+         name="approve_headcount"),
+    path("<int:pk>/years/<int:fiscal_year>/headcount/return/", views.return_headcount,
+         name="return_headcount"),
+]

@@ -1,0 +1,306 @@
+"""Agency pages: thin views over ``services`` (permissions and rules live there)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from openita.accounts import services as accounts
+from openita.accounts.models import RoleGrant
+from openita.calendars import services as calendar
+from openita.calendars.models import AssessmentYear, Phase
+from openita.core.errors import ActionRefused
+from openita.core.permissions import require
+from openita.core.web import refuse_into_form, refuse_into_messages
+
+from . import registry_io, services
+from .forms import (
+    AgencyFilterForm,
+    AgencyInviteForm,
+    ContactForm,
+    HeadcountForm,
+    ImportForm,
+    ProfileForm,
+    ReasonForm,
+    RegistryForm,
+)
+from .models import Agency, AgencyContact
+
+
+def _filtered(request: HttpRequest, year):
+    form = AgencyFilterForm(request.GET or None)
+    queryset = services.visible_agencies(request.user).select_related("province")
+    queryset = services.with_enrolment_state(queryset, year)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            queryset = queryset.filter(Q(code__icontains=data["q"]) |
+                                       Q(name_th__icontains=data["q"]) |
+                                       Q(name_en__icontains=data["q"]))
+        if data["kind"]:
+            queryset = queryset.filter(kind=data["kind"])
+        if data["region"]:
+            queryset = queryset.filter(province__region=data["region"])
+        if data["province"]:
+            queryset = queryset.filter(province=data["province"])
+        if data["state"]:
+            queryset = queryset.filter(enrolment_state=data["state"])
+        if data["active"] in ("0", "1"):
+            queryset = queryset.filter(active=data["active"] == "1")
+    elif not request.GET:
+        queryset = queryset.filter(active=True)
+    return form, queryset.order_by("code")
+
+
+@login_required
+def agency_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "agencies.list_agencies")
+    year = calendar.current_year()
+    form, queryset = _filtered(request, year)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "year": year, "query": query.urlencode()}
+    template = "agencies/_table.html" if request.htmx else "agencies/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def agency_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    require(request.user, "agencies.list_agencies")
+    _form, queryset = _filtered(request, None)
+    if fmt == "xlsx":
+        body = registry_io.export_xlsx(queryset)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, content_type = registry_io.export_csv(queryset), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="agencies.{fmt}"'
+    return response
+
+
+@login_required
+def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    year = calendar.current_year()
+    grants = RoleGrant.objects.filter(agency=agency, revoked_at__isnull=True).select_related(
+        "user")
+    user = request.user
+    return render(request, "agencies/detail.html", {
+        "agency": agency,
+        "year": year,
+        "enrolment": services.enrolment_for(agency, year),
+        "registration": calendar.phase_status(year, Phase.REGISTRATION, agency) if year else None,
+        "contacts": agency.contacts.all(),
+        "grants": grants,
+        "can": {
+            "edit_profile": user.has_perm("agencies.change_profile", agency),
+            "manage": user.has_perm("agencies.manage_registry"),
+            "enrol": user.has_perm("agencies.enrol", agency),
+            "headcount": user.has_perm("agencies.submit_headcount", agency),
+            "approve": user.has_perm("agencies.approve_headcount", agency),
+            "invite": user.has_perm("agencies.invite_people", agency),
+        },
+        "reason_form": ReasonForm(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    require(request.user, "agencies.change_profile", agency)
+    form = ProfileForm(request.POST or None, instance=Agency.objects.get(pk=agency.pk))
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(agency, form.cleaned_data, acting_user=request.user)
+        messages.success(request, _("The profile is saved."))
+        return redirect("agencies:detail", pk=agency.pk)
+    return render(request, "agencies/form.html", {
+        "agency": agency, "form": form, "title": _("Edit profile and contacts")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int, contact_id: int | None = None) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    require(request.user, "agencies.change_profile", agency)
+    contact = (get_object_or_404(AgencyContact, pk=contact_id, agency=agency)
+               if contact_id else AgencyContact(agency=agency))
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        services.save_contact(form.instance, acting_user=request.user)
+        messages.success(request, _("The contact is saved."))
+        return redirect("agencies:detail", pk=agency.pk)
+    return render(request, "agencies/form.html", {
+        "agency": agency, "form": form, "title": _("Contact"), "contact": contact})
+
+
+@login_required
+@require_POST
+def contact_delete(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    contact = get_object_or_404(AgencyContact, pk=contact_id, agency=agency)
+    services.delete_contact(contact, acting_user=request.user)
+    messages.success(request, _("The contact is removed."))
+    return redirect("agencies:detail", pk=agency.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registry_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require(request.user, "agencies.manage_registry")
+    agency = get_object_or_404(Agency, pk=pk) if pk else Agency()
+    form = RegistryForm(request.POST or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_agency(form.instance, acting_user=request.user)
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The registry record is saved."))
+            return redirect("agencies:detail", pk=saved.pk)
+    return render(request, "agencies/form.html", {
+        "agency": agency if pk else None, "form": form,
+        "title": _("Edit registry record") if pk else _("New agency")})
+
+
+@login_required
+@require_POST
+def set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "agencies.manage_registry")
+    agency = get_object_or_404(Agency, pk=pk)
+    form = ReasonForm(request.POST)
+    active = request.POST.get("active") == "1"
+    if not form.is_valid():
+        messages.error(request, _("Give the reason."))
+    else:
+        services.set_agency_active(agency, active, form.cleaned_data["reason"],
+                                   acting_user=request.user)
+        messages.success(request, _("The agency is active again.") if active
+                         else _("The agency is deactivated."))
+    return redirect("agencies:detail", pk=agency.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registry_import(request: HttpRequest) -> HttpResponse:
+    require(request.user, "agencies.manage_registry")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = registry_io.import_registry(upload.name, upload.read(),
+                                                 acting_user=request.user)
+        except registry_io.ImportRejected as error:
+            form.add_error("file", str(error))
+        else:
+            if result.ok:
+                messages.success(request, _("Import done: %(created)s new, %(updated)s changed, "
+                                            "%(unchanged)s unchanged.") % {
+                    "created": len(result.created), "updated": len(result.updated),
+                    "unchanged": result.unchanged})
+                return redirect("agencies:list")
+    return render(request, "agencies/import.html", {
+        "form": form, "result": result, "columns": registry_io.COLUMNS})
+
+
+# --- enrolment -------------------------------------------------------------------------
+
+
+def _year_or_404(fiscal_year: int) -> AssessmentYear:
+    return get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
+
+
+@login_required
+@require_POST
+def enrol(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    try:
+        services.enrol(agency, _year_or_404(fiscal_year), acting_user=request.user)
+        messages.success(request, _("The agency is registered for this year."))
+    except ActionRefused as error:
+        refuse_into_messages(request, error)
+    return redirect("agencies:detail", pk=agency.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    require(request.user, "agencies.submit_headcount", agency)
+    year = _year_or_404(fiscal_year)
+    enrolment = services.enrolment_for(agency, year)
+    form = HeadcountForm(request.POST or None, initial={"headcount": enrolment.headcount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_headcount(agency, year, form.cleaned_data["headcount"],
+                                      acting_user=request.user)
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The headcount is saved and waits for the executive's "
+                                        "approval."))
+            return redirect("agencies:detail", pk=agency.pk)
+    return render(request, "agencies/form.html", {
+        "agency": agency, "form": form, "title": _("Headcount for the IIT"),
+        "phase": calendar.phase_status(year, Phase.REGISTRATION, agency)})
+
+
+@login_required
+@require_POST
+def approve_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    try:
+        services.approve_headcount(agency, _year_or_404(fiscal_year), acting_user=request.user)
+        messages.success(request, _("The headcount is approved."))
+    except ActionRefused as error:
+        refuse_into_messages(request, error)
+    return redirect("agencies:detail", pk=agency.pk)
+
+
+@login_required
+@require_POST
+def return_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    form = ReasonForm(request.POST)
+    try:
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        services.return_headcount(agency, _year_or_404(fiscal_year), reason,
+                                  acting_user=request.user)
+        messages.success(request, _("The headcount is sent back to the administrators."))
+    except ActionRefused as error:
+        refuse_into_messages(request, error)
+    return redirect("agencies:detail", pk=agency.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = services.get_visible_agency(request.user, pk)
+    require(request.user, "agencies.invite_people", agency)
+    form = AgencyInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            accounts.invite(
+                data["email"], data["role"], acting_user=request.user,
+                full_name=data["full_name"], agency=agency,
+                accept_url=lambda token: request.build_absolute_uri(
+                    reverse("accounts:accept", args=[token])),
+            )
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The invitation is sent to %(email)s.")
+                             % {"email": data["email"]})
+            return redirect("agencies:detail", pk=agency.pk)
+    return render(request, "agencies/form.html", {
+        "agency": agency, "form": form, "title": _("Invite a colleague")})

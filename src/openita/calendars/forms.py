@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Phase
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class YearForm(forms.Form):
+    fiscal_year = forms.IntegerField(label=_("Fiscal year (B.E.)"), min_value=2560,
+                                     max_value=2700)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    propose_calendar = forms.BooleanField(
+        label=_("Fill in the proposed calendar (based on FY2565; not official)"),
+        required=False, initial=True,
+    )
+
+
+class WindowForm(forms.Form):
+    phase = forms.ChoiceField(choices=Phase.choices, widget=forms.HiddenInput)
+    opens_on = forms.DateField(label=_("Opens on"), widget=DATE_INPUT)
+    closes_on = forms.DateField(label=_("Closes on (24:00)"), widget=DATE_INPUT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("opens_on") and cleaned.get("closes_on") and (
+                cleaned["closes_on"] < cleaned["opens_on"]):
+            self.add_error("closes_on", _("The closing day must not be before the opening day."))
+        return cleaned
+
+
+class ExtensionForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
+    agency_code = forms.CharField(
+        label=_("Agency code"), required=False,
+        help_text=_("Leave empty to extend for every agency."),
+    )
+    closes_on = forms.DateField(label=_("New closing day (24:00)"), widget=DATE_INPUT)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=2000)

@@ -1,0 +1,96 @@
+"""Assessment years and their calendars of phase windows, with extensions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Phase(models.TextChoices):
+    """The steps of a year, in the order NACC runs them (SPEC §2)."""
+
+    REGISTRATION = "registration", _("Registration and headcounts")
+    OIT_ENTRY = "oit_entry", _("OIT entry")
+    IIT_COLLECTION = "iit_collection", _("IIT collection")
+    EIT_COLLECTION = "eit_collection", _("EIT collection")
+    OIT_REVIEW = "oit_review", _("OIT review")
+    PRELIMINARY_RELEASE = "preliminary_release", _("Preliminary release")
+    CLARIFICATION = "clarification", _("Clarification")
+    CONFIRMATION = "confirmation", _("Confirmation")
+    PUBLICATION = "publication", _("Publication")
+
+
+PHASE_ORDER = [phase.value for phase in Phase]
+
+
+class YearStatus(models.TextChoices):
+    DRAFT = "draft", _("Being prepared")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class AssessmentYear(models.Model):
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year (B.E.)"), unique=True,
+        validators=[MinValueValidator(2560), MaxValueValidator(2700)],
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=YearStatus.choices, default=YearStatus.DRAFT
+    )
+    framework_id = models.CharField(_("framework"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fiscal_year"]
+        verbose_name = _("assessment year")
+
+    def __str__(self) -> str:
+        return self.title or f"ITA {self.fiscal_year}"
+
+
+class PhaseWindow(models.Model):
+    """A phase opens at 00:00 on ``opens_on`` and closes at 24:00 on ``closes_on`` (Bangkok)."""
+
+    year = models.ForeignKey(AssessmentYear, on_delete=models.CASCADE, related_name="windows")
+    phase = models.CharField(_("phase"), max_length=32, choices=Phase.choices)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+
+    class Meta:
+        verbose_name = _("phase window")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "phase"], name="one_window_per_phase"),
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")),
+                name="window_closes_after_it_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_phase_display()}"
+
+
+class PhaseExtension(models.Model):
+    """A later closing date for everyone (no agency) or for one agency, with its reason."""
+
+    window = models.ForeignKey(PhaseWindow, on_delete=models.CASCADE, related_name="extensions")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="phase_extensions", verbose_name=_("agency"),
+    )
+    closes_on = models.DateField(_("new closing date"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("extension")
+
+    def __str__(self) -> str:
+        return f"{self.window} → {self.closes_on}"

@@ -1,0 +1,266 @@
+"""Assessment years, their phase windows, extensions, and "is this allowed now?".
+
+A window opens at 00:00 on its first day and closes at 24:00 on its last day, Asia/Bangkok.
+An extension moves the closing day later, for everyone or for one agency; the latest
+closing day that applies wins. Every change here is audited in its own transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from openita.core import audit, thaidates
+from openita.core.errors import ActionRefused, PhaseClosed
+from openita.core.permissions import require
+
+from .models import PHASE_ORDER, AssessmentYear, Phase, PhaseExtension, PhaseWindow, YearStatus
+
+# A proposed calendar for a new year, as (phase, first day, last day) in (month, day) of the
+# Gregorian year in which the fiscal year ends. It follows the FY2565 calendar (research §9,
+# confirmed for that year only); NACC announces each year's own dates, so the UI labels a
+# proposed calendar as unconfirmed until an administrator saves real dates.
+PROPOSED_CALENDAR: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    Phase.REGISTRATION: ((1, 1), (2, 28)),
+    Phase.OIT_ENTRY: ((3, 1), (4, 30)),
+    Phase.IIT_COLLECTION: ((3, 1), (5, 31)),
+    Phase.EIT_COLLECTION: ((3, 1), (5, 31)),
+    Phase.OIT_REVIEW: ((5, 1), (5, 31)),
+    Phase.PRELIMINARY_RELEASE: ((6, 1), (6, 1)),
+    Phase.CLARIFICATION: ((6, 1), (6, 15)),
+    Phase.CONFIRMATION: ((6, 16), (6, 30)),
+    Phase.PUBLICATION: ((8, 1), (8, 31)),
+}
+
+
+@dataclass(frozen=True)
+class PhaseStatus:
+    phase: str
+    opens_on: dt.date
+    closes_on: dt.date
+    extended: bool
+    is_open: bool
+    not_yet_open: bool
+
+    @property
+    def label(self) -> str:
+        return str(Phase(self.phase).label)
+
+    @property
+    def closes_at(self) -> dt.datetime:
+        """The moment it closes: the start of the day after ``closes_on`` in Bangkok."""
+        return closing_moment(self.closes_on)
+
+
+def closing_moment(closes_on: dt.date) -> dt.datetime:
+    next_day = closes_on + dt.timedelta(days=1)
+    return dt.datetime.combine(next_day, dt.time.min, tzinfo=thaidates.BANGKOK)
+
+
+def opening_moment(opens_on: dt.date) -> dt.datetime:
+    return dt.datetime.combine(opens_on, dt.time.min, tzinfo=thaidates.BANGKOK)
+
+
+def current_year() -> AssessmentYear | None:
+    """The newest open year: the one agencies work in now."""
+    return AssessmentYear.objects.filter(status=YearStatus.OPEN).order_by("-fiscal_year").first()
+
+
+def _effective_close(window: PhaseWindow, agency: Any) -> tuple[dt.date, bool]:
+    scope = Q(agency__isnull=True)
+    if agency is not None:
+        scope |= Q(agency=agency)
+    latest = (
+        PhaseExtension.objects.filter(scope, window=window)
+        .order_by("-closes_on").values_list("closes_on", flat=True).first()
+    )
+    if latest and latest > window.closes_on:
+        return latest, True
+    return window.closes_on, False
+
+
+def phase_status(
+    year: AssessmentYear, phase: str, agency: Any = None, now: dt.datetime | None = None
+) -> PhaseStatus | None:
+    """Where ``phase`` stands for ``agency`` (or for everyone) at ``now``; None if unset."""
+    window = PhaseWindow.objects.filter(year=year, phase=phase).first()
+    if window is None:
+        return None
+    return _status_of(window, agency, now or timezone.now())
+
+
+def _status_of(window: PhaseWindow, agency: Any, now: dt.datetime) -> PhaseStatus:
+    closes_on, extended = _effective_close(window, agency)
+    opens = opening_moment(window.opens_on)
+    is_open = year_is_open(window.year) and opens <= now < closing_moment(closes_on)
+    return PhaseStatus(
+        phase=window.phase, opens_on=window.opens_on, closes_on=closes_on, extended=extended,
+        is_open=is_open, not_yet_open=now < opens,
+    )
+
+
+def year_is_open(year: AssessmentYear) -> bool:
+    return year.status == YearStatus.OPEN
+
+
+def calendar_of(
+    year: AssessmentYear, agency: Any = None, now: dt.datetime | None = None
+) -> list[PhaseStatus]:
+    """Every set window of the year, in phase order, as seen by ``agency``."""
+    now = now or timezone.now()
+    windows = {w.phase: w for w in PhaseWindow.objects.filter(year=year).select_related("year")}
+    return [_status_of(windows[p], agency, now) for p in PHASE_ORDER if p in windows]
+
+
+def require_open(
+    year: AssessmentYear | None, phase: str, agency: Any = None, now: dt.datetime | None = None
+) -> PhaseStatus:
+    """Refuse, naming the window the action needs, unless ``phase`` is open for ``agency``."""
+    label = Phase(phase).label
+    if year is None or not year_is_open(year):
+        raise PhaseClosed(_("There is no open assessment year for this action."))
+    status = phase_status(year, phase, agency, now)
+    if status is None:
+        raise PhaseClosed(
+            _("This action needs the phase “%(phase)s”, which has no dates yet.") % {"phase": label}
+        )
+    if not status.is_open:
+        raise PhaseClosed(
+            _("This action is only allowed during “%(phase)s”: %(opens)s – %(closes)s "
+              "(closes 24:00 Bangkok time).") % {
+                "phase": label,
+                "opens": _DateText(status.opens_on),
+                "closes": _DateText(status.closes_on),
+            }
+        )
+    return status
+
+
+class _DateText:
+    """A date that renders in the language active when the message is shown."""
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return thaidates.format_date(self.day, get_language() or "th")
+
+
+# --- changes (NACC admin) --------------------------------------------------------------
+
+
+@transaction.atomic
+def create_year(
+    fiscal_year: int, title: str = "", *, acting_user: Any, propose_calendar: bool = True
+) -> AssessmentYear:
+    """Create a draft year; optionally fill its calendar with the proposed dates."""
+    require(acting_user, "calendars.manage_years")
+    if AssessmentYear.objects.filter(fiscal_year=fiscal_year).exists():
+        raise ActionRefused(_("Fiscal year %(year)s already exists.") % {"year": fiscal_year},
+                            field="fiscal_year")
+    year = AssessmentYear.objects.create(fiscal_year=fiscal_year, title=title)
+    if propose_calendar:
+        end_year = thaidates.to_gregorian_year(fiscal_year)
+        PhaseWindow.objects.bulk_create(
+            PhaseWindow(year=year, phase=phase, opens_on=dt.date(end_year, *first),
+                        closes_on=dt.date(end_year, *last))
+            for phase, (first, last) in PROPOSED_CALENDAR.items()
+        )
+    audit.record("year.create", actor=acting_user, obj=year,
+                 after={"fiscal_year": fiscal_year, "title": title,
+                        "proposed_calendar": propose_calendar})
+    return year
+
+
+@transaction.atomic
+def set_window(
+    year: AssessmentYear, phase: str, opens_on: dt.date, closes_on: dt.date, *, acting_user: Any
+) -> PhaseWindow:
+    """Set a phase's dates. Extensions already granted stay and still apply if later."""
+    require(acting_user, "calendars.manage_years")
+    if closes_on < opens_on:
+        raise ActionRefused(_("The closing day must not be before the opening day."),
+                            field="closes_on")
+    window = PhaseWindow.objects.select_for_update().filter(year=year, phase=phase).first()
+    before = None
+    if window is None:
+        window = PhaseWindow(year=year, phase=phase)
+    else:
+        before = {"opens_on": window.opens_on, "closes_on": window.closes_on}
+    if before == {"opens_on": opens_on, "closes_on": closes_on}:
+        return window
+    window.opens_on, window.closes_on = opens_on, closes_on
+    window.save()
+    audit.record("phase.set_window", actor=acting_user, obj=window, before=before,
+                 after={"phase": phase, "opens_on": opens_on, "closes_on": closes_on})
+    return window
+
+
+@transaction.atomic
+def set_year_status(year: AssessmentYear, status: str, *, acting_user: Any) -> AssessmentYear:
+    """Open (every phase needs dates), close or re-draft a year."""
+    require(acting_user, "calendars.manage_years")
+    year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
+    if status == year.status:
+        return year
+    if status == YearStatus.OPEN:
+        missing = set(PHASE_ORDER) - set(year.windows.values_list("phase", flat=True))
+        if missing:
+            names = ", ".join(str(Phase(p).label) for p in PHASE_ORDER if p in missing)
+            raise ActionRefused(
+                _("Set the dates of every phase before opening the year. Missing: %(names)s")
+                % {"names": names}
+            )
+    if status == YearStatus.DRAFT and year.enrolments.exclude(state="not_registered").exists():
+        raise ActionRefused(_("Agencies have already enrolled in this year; it cannot go back "
+                              "to preparation."))
+    before = {"status": year.status}
+    year.status = status
+    year.save(update_fields=["status"])
+    audit.record("year.set_status", actor=acting_user, obj=year, before=before,
+                 after={"status": status})
+    return year
+
+
+@transaction.atomic
+def extend_phase(
+    year: AssessmentYear,
+    phase: str,
+    closes_on: dt.date,
+    reason: str,
+    *,
+    acting_user: Any,
+    agency: Any = None,
+) -> PhaseExtension:
+    """Move a phase's closing day later, for everyone or for one agency, with a reason."""
+    require(acting_user, "calendars.manage_years")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionRefused(_("Give the reason for the extension."), field="reason")
+    window = PhaseWindow.objects.filter(year=year, phase=phase).first()
+    if window is None:
+        raise ActionRefused(_("This phase has no dates yet; set them first."), field="phase")
+    current, _extended = _effective_close(window, agency)
+    if closes_on <= current:
+        raise ActionRefused(
+            _("The new closing day must be after the current one (%(day)s).")
+            % {"day": _DateText(current)}, field="closes_on",
+        )
+    extension = PhaseExtension.objects.create(
+        window=window, agency=agency, closes_on=closes_on, reason=reason, granted_by=acting_user
+    )
+    audit.record(
+        "phase.extend", actor=acting_user, obj=extension, reason=reason,
+        before={"closes_on": current},
+        after={"phase": phase, "closes_on": closes_on,
+               "agency": agency.code if agency is not None else None},
+    )
+    return extension

@@ -1,0 +1,141 @@
+"""Assessment years and their calendars (NACC admin edits; everyone with a role reads)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from openita.agencies.models import Agency
+from openita.core.errors import ActionRefused
+from openita.core.permissions import require
+from openita.core.web import refuse_into_form, refuse_into_messages
+
+from . import services
+from .forms import ExtensionForm, WindowForm, YearForm
+from .models import AssessmentYear, PhaseExtension
+
+
+@login_required
+def year_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "calendars.view_years")
+    return render(request, "calendars/year_list.html",
+                  {"years": AssessmentYear.objects.all()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def year_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, "calendars.manage_years")
+    form = YearForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            year = services.create_year(data["fiscal_year"], data["title"],
+                                        acting_user=request.user,
+                                        propose_calendar=data["propose_calendar"])
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The year is created."))
+            return redirect("calendars:detail", fiscal_year=year.fiscal_year)
+    return render(request, "calendars/year_new.html", {"form": form})
+
+
+@login_required
+def year_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    require(request.user, "calendars.view_years")
+    year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
+    return _render_detail(request, year)
+
+
+def _render_detail(request, year, window_form=None, extension_form=None, status=200):
+    can_manage = request.user.has_perm("calendars.manage_years")
+    phases = services.calendar_of(year)
+    windows = {p.phase: p for p in phases}
+    from .models import Phase
+
+    rows = []
+    for phase in Phase:
+        status_row = windows.get(phase.value)
+        form = window_form if window_form is not None and window_form.data.get(
+            "phase") == phase.value else WindowForm(initial={
+                "phase": phase.value,
+                "opens_on": status_row.opens_on if status_row else None,
+                "closes_on": _base_close(year, phase.value)})
+        rows.append({"phase": phase, "status": status_row, "form": form})
+    extensions = PhaseExtension.objects.filter(window__year=year).select_related(
+        "window", "agency", "granted_by")
+    return render(request, "calendars/year_detail.html", {
+        "year": year, "rows": rows, "can_manage": can_manage, "extensions": extensions,
+        "extension_form": extension_form or ExtensionForm(),
+    }, status=status)
+
+
+def _base_close(year, phase):
+    window = year.windows.filter(phase=phase).first()
+    return window.closes_on if window else None
+
+
+@login_required
+@require_POST
+def window_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    require(request.user, "calendars.manage_years")
+    year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
+    form = WindowForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.set_window(year, data["phase"], data["opens_on"], data["closes_on"],
+                                acting_user=request.user)
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The dates are saved."))
+            return redirect("calendars:detail", fiscal_year=fiscal_year)
+    return _render_detail(request, year, window_form=form, status=400)
+
+
+@login_required
+@require_POST
+def year_status(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    require(request.user, "calendars.manage_years")
+    year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
+    status = request.POST.get("status", "")
+    if status not in {"draft", "open", "closed"}:
+        messages.error(request, _("Unknown status."))
+    else:
+        try:
+            services.set_year_status(year, status, acting_user=request.user)
+            messages.success(request, _("The year's status is changed."))
+        except ActionRefused as error:
+            refuse_into_messages(request, error)
+    return redirect("calendars:detail", fiscal_year=fiscal_year)
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    require(request.user, "calendars.manage_years")
+    year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        agency = None
+        if data["agency_code"].strip():
+            agency = Agency.objects.filter(code__iexact=data["agency_code"].strip()).first()
+            if agency is None:
+                form.add_error("agency_code", _("No agency has this code."))
+        if form.is_valid():
+            try:
+                services.extend_phase(year, data["phase"], data["closes_on"], data["reason"],
+                                      acting_user=request.user, agency=agency)
+            except ActionRefused as error:
+                refuse_into_form(form, error)
+            else:
+                messages.success(request, _("The phase is extended."))
+                return redirect("calendars:detail", fiscal_year=fiscal_year)
+    return _render_detail(request, year, extension_form=form, status=400)

@@ -1,0 +1,22 @@
+"""The ``openita`` command: our subcommands plus every Django management command."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"demo-data": "demo_data"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openita.settings")
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1:
+        args[1] = ALIASES.get(args[1], args[1])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["openita", *args[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Home dashboard, audit log and friendly error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from openita.core import dashboard
+from openita.core.audit import verify_chain
+from openita.core.models import AuditEntry
+from openita.core.permissions import require
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", dashboard.for_user(request.user))
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    require(request.user, "core.view_audit")
+    entries = AuditEntry.objects.select_related("actor")
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    report = verify_chain() if request.GET.get("verify") else None
+    return render(request, "core/audit_log.html",
+                  {"page": page, "action": action, "report": report})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
