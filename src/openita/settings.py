@@ -193,5 +193,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-OPENITA_PAGE_SIZE = 50
+FORMS_URLFIELD_ASSUME_HTTPS = True
 OPENITA_INVITATION_DAYS = 14
