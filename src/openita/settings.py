@@ -155,6 +155,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 # The Sarabun TTFs come from the PyPI package, served as /static/fonts/… (no CDN).
 STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
@@ -193,5 +194,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
 OPENITA_INVITATION_DAYS = 14

@@ -32,8 +32,16 @@ class AgencyFilterForm(forms.Form):
         self.fields["state"].choices = [("", _("All states"))] + list(EnrolmentState.choices)
 
 
+def _website_field() -> forms.URLField:
+    # Agencies often type "www.example.go.th"; assume https, as browsers do today.
+    return forms.URLField(label=_("main website"), required=False, max_length=300,
+                          assume_scheme="https")
+
+
 class RegistryForm(forms.ModelForm):
     """The full registry record, for NACC administrators."""
+
+    website = _website_field()
 
     class Meta:
         model = Agency
@@ -59,6 +67,8 @@ class RegistryForm(forms.ModelForm):
 
 class ProfileForm(forms.ModelForm):
     """What an agency keeps current itself."""
+
+    website = _website_field()
 
     class Meta:
         model = Agency
