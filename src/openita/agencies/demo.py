@@ -116,15 +116,16 @@ def allocate(total: int) -> dict[str, int]:
     kinds = list(NATIONAL_MIX)
     if total < len(kinds):
         raise ValueError(f"the demo country needs at least {len(kinds)} agencies")
-    counts = {k: 1 for k in kinds}
-    remaining = total - len(kinds)
     weight = sum(NATIONAL_MIX.values())
-    shares = {k: remaining * NATIONAL_MIX[k] / weight for k in kinds}
-    for k in kinds:
-        counts[k] += int(shares[k])
+    shares = {k: total * NATIONAL_MIX[k] / weight for k in kinds}
+    counts = {k: int(shares[k]) for k in kinds}
     left = total - sum(counts.values())
     for k in sorted(kinds, key=lambda k: shares[k] - int(shares[k]), reverse=True)[:left]:
         counts[k] += 1
+    for k in kinds:  # every type at least once, taken from the largest
+        if counts[k] == 0:
+            counts[k] = 1
+            counts[AgencyKind.SAO] -= 1
     overflow = 0
     for k, cap in CAPS.items():
         if counts[k] > cap:

@@ -1,11 +1,11 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
 app_name = "agencies"
 urlpatterns = [
     path("", views.agency_list, name="list"),
-    path("export.<str:fmt>", views.agency_export, name="export"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.agency_export, name="export"),
     path("new/", views.registry_edit, name="new"),
     path("import/", views.registry_import, name="import"),
     path("<int:pk>/", views.agency_detail, name="detail"),
