@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openita.core import audit
@@ -105,12 +106,18 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
+    # read_only workbooks parse a sheet only while it is iterated, so read it all here:
+    # a broken sheet must be refused like a broken file, not crash half-way.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        if not workbook.worksheets:
+            raise ImportRejected(_("The file is empty."))
+        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    except ImportRejected:
+        raise
     except Exception as error:  # openpyxl raises many types for a broken file
         raise ImportRejected(_("The file is not a readable XLSX workbook.")) from error
-    sheet = workbook.worksheets[0]
-    return (list(row) for row in sheet.iter_rows(values_only=True))
+    return iter(rows)
 
 
 # --- checking --------------------------------------------------------------------------
@@ -145,13 +152,16 @@ class _Lookups:
         self.groups = {g.code.lower(): g for g in AgencyGroup.objects.all()}
         self.existing = Agency.objects.in_bulk(field_name="code")
         self.existing_lower = {code.lower(): a for code, a in self.existing.items()}
-        self.codes_in_file = codes_in_file
+        # Codes are matched without regard to letter case and stored as spelled in the
+        # registry (or, for new agencies, in the file).
+        self.real_codes = {code.lower(): code for code in self.existing}
+        self.real_codes.update({code.lower(): code for code in codes_in_file})
 
 
 def check_rows(rows: list[dict[str, str]]) -> tuple[list[Agency], dict, list[RowProblem]]:
     """Build an unsaved Agency per row and list every problem (row numbers as in a sheet)."""
     codes = [r.get("code", "") for r in rows]
-    lookups = _Lookups({c.lower() for c in codes if c})
+    lookups = _Lookups({c for c in codes if c})
     problems: list[RowProblem] = []
     agencies: list[Agency] = []
     parents: dict[str, str] = {}
@@ -165,7 +175,7 @@ def check_rows(rows: list[dict[str, str]]) -> tuple[list[Agency], dict, list[Row
         seen.setdefault(code_key, index)
         problems.extend(row_problems)
         agencies.append(agency)
-        if parent_code:
+        if parent_code is not None:
             parents[agency.code] = parent_code
     problems.extend(_cycle_problems(parents, codes))
     return agencies, parents, problems
@@ -202,14 +212,7 @@ def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
         agency.group = group
     elif "group_code" in row:
         agency.group = None
-    parent_code = row.get("parent_code", "")
-    if parent_code and parent_code.lower() not in lookups.codes_in_file | set(
-            lookups.existing_lower):
-        problems.append(RowProblem(index, "parent_code", _("No agency has the code “%(value)s”.")
-                                   % {"value": parent_code}))
-    if parent_code and parent_code.lower() == code.lower():
-        problems.append(RowProblem(index, "parent_code",
-                                   _("An agency cannot be its own parent organisation.")))
+    parent_code = _parent_of(index, row, code, lookups, problems)
     try:
         agency.clean_fields(exclude=["parent", "lineage", "province", "group", "code"]
                             if agency.pk else ["parent", "lineage", "province", "group"])
@@ -224,12 +227,31 @@ def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
     return agency, problems, parent_code
 
 
+def _parent_of(index: int, row: dict, code: str, lookups: _Lookups,
+               problems: list[RowProblem]) -> str | None:
+    """The parent's code as stored; "" to clear the parent; None when the file has no column."""
+    if "parent_code" not in row:
+        return None
+    given = row["parent_code"]
+    if not given:
+        return ""
+    real = lookups.real_codes.get(given.lower())
+    if real is None:
+        problems.append(RowProblem(index, "parent_code", _("No agency has the code “%(value)s”.")
+                                   % {"value": given}))
+    elif real.lower() == code.lower():
+        problems.append(RowProblem(index, "parent_code",
+                                   _("An agency cannot be its own parent organisation.")))
+        real = None
+    return real or None
+
+
 def _cycle_problems(parents: dict[str, str], codes: list[str]) -> list[RowProblem]:
     """Parent links in the file (with those in the database) must not loop."""
     existing = dict(
         Agency.objects.filter(parent__isnull=False).values_list("code", "parent__code")
     )
-    links = {**existing, **parents}
+    links = {**existing, **{c: p for c, p in parents.items() if p}}
     problems = []
     for code in parents:
         seen, current = {code}, links.get(code)
@@ -277,19 +299,21 @@ def _write(agencies: list[Agency], parents: dict[str, str], result: ImportResult
         else:
             result.unchanged += 1
     Agency.objects.bulk_create(new, batch_size=1000)
-    Agency.objects.bulk_update(changed, fields, batch_size=1000)
+    now = timezone.now()
+    for agency in changed:
+        agency.updated_at = now  # bulk_update does not apply auto_now
+    Agency.objects.bulk_update(changed, [*fields, "updated_at"], batch_size=1000)
     result.created = [a.code for a in new]
     result.updated = [a.code for a in changed]
     if parents:
         by_code = Agency.objects.in_bulk(
-            list(parents) + list(parents.values()), field_name="code")
-        lowered = {c.lower(): a for c, a in by_code.items()}
+            list(parents) + [p for p in parents.values() if p], field_name="code")
         moved = []
         for code, parent_code in parents.items():
             child = by_code[code]
-            parent = by_code.get(parent_code) or lowered.get(parent_code.lower())
-            if child.parent_id != parent.pk:
-                child.parent_id = parent.pk
+            parent_id = by_code[parent_code].pk if parent_code else None
+            if child.parent_id != parent_id:
+                child.parent_id = parent_id
                 moved.append(child)
                 if code not in result.created and code not in result.updated:
                     result.updated.append(code)
@@ -308,6 +332,8 @@ def rebuild_lineages() -> int:
         chain = []
         node: int | None = pk
         while node is not None and node not in paths:
+            if node in chain:
+                raise ValueError(f"agency {node} is its own ancestor")
             chain.append(node)
             node = links[node]
         prefix = paths[node] if node is not None else "/"
@@ -354,6 +380,3 @@ def export_xlsx(queryset) -> bytes:
     workbook.save(buffer)
     return buffer.getvalue()
 
-
-def kinds_needing_size() -> list[str]:
-    return sorted(SIZED_KINDS)
