@@ -13,12 +13,13 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import refuse_into_form
+from openita.core.web import posted, refuse_into_form
 
 from . import services
 from .forms import AcceptInvitationForm, GrantForm, SignInForm, TeamForm
@@ -36,7 +37,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = services.pending_invitation(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
-    form = AcceptInvitationForm(request.POST or None,
+    form = AcceptInvitationForm(posted(request),
                                 initial={"full_name": invitation.full_name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -71,7 +72,7 @@ def people(request: HttpRequest) -> HttpResponse:
 def grant(request: HttpRequest) -> HttpResponse:
     """NACC: give a role to a person, inviting them if they have no account yet."""
     require(request.user, "accounts.manage_people")
-    form = GrantForm(request.POST or None)
+    form = GrantForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -83,7 +84,7 @@ def grant(request: HttpRequest) -> HttpResponse:
                 **form.target(),
             )
         except ActionRefused as error:
-            refuse_into_form(form, error)
+            refuse_into_form(form, error, {"agency": "agency_code", "parent": "parent_code"})
         else:
             messages.success(request, _("The role is granted.") if role_grant
                              else _("The invitation is sent to %(email)s.")
@@ -110,8 +111,11 @@ def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
         messages.success(request, _("The role is removed."))
     except ActionRefused as error:
         messages.error(request, str(error.message))
-    back = request.POST.get("next") or reverse("accounts:person", args=[grant_row.user_id])
-    return redirect(back if back.startswith("/") else "core:home")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("accounts:person", args=[grant_row.user_id])
+    return redirect(back)
 
 
 @login_required
@@ -126,7 +130,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require(request.user, "accounts.manage_teams")
     team = get_object_or_404(ConsultantTeam, pk=pk) if pk else ConsultantTeam()
-    form = TeamForm(request.POST or None, instance=team)
+    form = TeamForm(posted(request), instance=team)
     if request.method == "POST" and form.is_valid():
         groups = [g.pk for g in form.cleaned_data["groups"]]
         services.save_team(form.instance, groups, acting_user=request.user)

@@ -243,7 +243,8 @@ def submit_headcount(
     """
     require(acting_user, "agencies.submit_headcount", agency)
     calendar.require_open(year, Phase.REGISTRATION, agency)
-    if not isinstance(headcount, int) or headcount < 1 or headcount > 1_000_000:
+    whole = isinstance(headcount, int) and not isinstance(headcount, bool)
+    if not whole or headcount < 1 or headcount > 1_000_000:
         raise ActionRefused(_("Enter a whole number from 1 to 1,000,000."), field="headcount")
     enrolment = _locked_enrolment(agency, year)
     _refuse_state(enrolment, {EnrolmentState.REGISTERED, EnrolmentState.HEADCOUNT_SUBMITTED,

@@ -18,7 +18,7 @@ from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear, Phase
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import refuse_into_form, refuse_into_messages
+from openita.core.web import posted, posted_files, refuse_into_form, refuse_into_messages
 
 from . import registry_io, services
 from .forms import (
@@ -117,7 +117,7 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     require(request.user, "agencies.change_profile", agency)
-    form = ProfileForm(request.POST or None, instance=Agency.objects.get(pk=agency.pk))
+    form = ProfileForm(posted(request), instance=Agency.objects.get(pk=agency.pk))
     if request.method == "POST" and form.is_valid():
         services.update_profile(agency, form.cleaned_data, acting_user=request.user)
         messages.success(request, _("The profile is saved."))
@@ -133,7 +133,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_id: int | None = None) -
     require(request.user, "agencies.change_profile", agency)
     contact = (get_object_or_404(AgencyContact, pk=contact_id, agency=agency)
                if contact_id else AgencyContact(agency=agency))
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactForm(posted(request), instance=contact)
     if request.method == "POST" and form.is_valid():
         services.save_contact(form.instance, acting_user=request.user)
         messages.success(request, _("The contact is saved."))
@@ -157,7 +157,7 @@ def contact_delete(request: HttpRequest, pk: int, contact_id: int) -> HttpRespon
 def registry_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require(request.user, "agencies.manage_registry")
     agency = get_object_or_404(Agency, pk=pk) if pk else Agency()
-    form = RegistryForm(request.POST or None, instance=agency)
+    form = RegistryForm(posted(request), instance=agency)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.save_agency(form.instance, acting_user=request.user)
@@ -192,7 +192,7 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def registry_import(request: HttpRequest) -> HttpResponse:
     require(request.user, "agencies.manage_registry")
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(posted(request), posted_files(request))
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -238,7 +238,7 @@ def headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
     require(request.user, "agencies.submit_headcount", agency)
     year = _year_or_404(fiscal_year)
     enrolment = services.enrolment_for(agency, year)
-    form = HeadcountForm(request.POST or None, initial={"headcount": enrolment.headcount})
+    form = HeadcountForm(posted(request), initial={"headcount": enrolment.headcount})
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_headcount(agency, year, form.cleaned_data["headcount"],
@@ -286,7 +286,7 @@ def return_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpRes
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     require(request.user, "agencies.invite_people", agency)
-    form = AgencyInviteForm(request.POST or None)
+    form = AgencyInviteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openita.agencies.models import Agency
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import refuse_into_form, refuse_into_messages
+from openita.core.web import posted, refuse_into_form, refuse_into_messages
 
 from . import services
 from .forms import ExtensionForm, WindowForm, YearForm
@@ -30,7 +30,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def year_new(request: HttpRequest) -> HttpResponse:
     require(request.user, "calendars.manage_years")
-    form = YearForm(request.POST or None)
+    form = YearForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

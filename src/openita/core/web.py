@@ -9,10 +9,24 @@ from django.http import HttpRequest
 from openita.core.errors import ActionRefused
 
 
-def refuse_into_form(form: forms.Form, error: ActionRefused) -> None:
-    """Show a refused action next to its field, or at the top of the form."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
+def posted(request: HttpRequest):
+    """The POST data of a POST (even an empty one, so it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def posted_files(request: HttpRequest):
+    return request.FILES if request.method == "POST" else None
+
+
+def refuse_into_form(
+    form: forms.Form, error: ActionRefused, aliases: dict[str, str] | None = None
+) -> None:
+    """Show a refused action next to its field, or at the top of the form.
+
+    ``aliases`` maps a service's field name to the form's, where they differ.
+    """
+    field = (aliases or {}).get(error.field or "", error.field)
+    form.add_error(field if field in form.fields else None, str(error.message))
 
 
 def refuse_into_messages(request: HttpRequest, error: ActionRefused) -> None:
