@@ -203,7 +203,7 @@ def test_it_links_a_parent_code_written_in_other_letter_case(world):
     before = Agency.objects.count()
 
     result = import_csv(world, row("SAO-LOWER", kind="sao", size_class="S",
-                                   parent_code="dep-dla"))
+                                   province="TH-50", parent_code="dep-dla"))
 
     assert result.ok
     assert Agency.objects.count() == before + 1
@@ -343,6 +343,15 @@ def test_it_reports_a_code_that_appears_twice_in_the_file(world):
     assert imports() == []
 
 
+def test_a_local_agency_without_a_province_is_refused(world):
+    before = registry_state()
+
+    result = import_csv(world, row("SAO-NOWHERE", kind="sao", size_class="S"))
+
+    assert where(result) == {(2, "province")}
+    assert registry_state() == before
+
+
 def test_it_lists_every_problem_of_every_row_at_once(world):
     before = registry_state()
 
@@ -382,7 +391,7 @@ def test_the_page_lists_the_problems_in_english_when_the_person_chose_english(
     client = english(client_for(world.nacc))
     before = registry_state()
     data = csv_bytes(row("DEP-GOOD"), row("DEP-BAD", province="TH-99"),
-                     row("SAO-BAD", kind="sao"))
+                     row("SAO-BAD", kind="sao", province="TH-50"))
 
     response = upload(client, "agencies.csv", data)
 

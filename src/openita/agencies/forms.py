@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, AgencyContact, AgencyGroup, AgencyKind, Province, Region
-from .registry_io import kind_problems
+from .services import registry_problems
 
 
 class AgencyFilterForm(forms.Form):
@@ -59,9 +59,11 @@ class RegistryForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        probe = Agency(kind=cleaned.get("kind") or "", size_class=cleaned.get("size_class") or "")
-        for field, message in kind_problems(probe).items():
-            self.add_error(field, message)
+        probe = Agency(kind=cleaned.get("kind") or "", size_class=cleaned.get("size_class") or "",
+                       province=cleaned.get("province"))
+        for field, message in registry_problems(probe).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
         return cleaned
 
 

@@ -18,10 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from openita.core import audit
+from openita.core import audit, locks
 from openita.core.permissions import require
 
-from .models import SIZED_KINDS, Agency, AgencyGroup, Province
+from .models import Agency, AgencyGroup, Province
+from .services import REGISTRY_LOCK, registry_problems
 
 COLUMNS = [
     "code", "name_th", "name_en", "kind", "size_class", "parent_code", "province",
@@ -134,17 +135,6 @@ def _parse_active(value: str) -> bool | None:
     return None
 
 
-def kind_problems(agency: Agency) -> dict[str, str]:
-    """Rules that tie the size class and province to the agency type."""
-    problems = {}
-    if agency.kind in SIZED_KINDS and not agency.size_class:
-        problems["size_class"] = _("This type of agency needs a size class (S, M or L).")
-    if agency.kind and agency.kind not in SIZED_KINDS and agency.size_class:
-        problems["size_class"] = _("A size class applies only to SAOs and sub-district "
-                                   "municipalities.")
-    return problems
-
-
 class _Lookups:
     def __init__(self, codes_in_file: set[str]) -> None:
         self.provinces = {p.code.lower(): p for p in Province.objects.all()}
@@ -222,7 +212,7 @@ def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
     if agency.pk is None and code and lookups.existing_lower.get(code.lower()):
         problems.append(RowProblem(index, "code", _("Code differs only in letter case from "
                                                     "an existing agency.")))
-    for name, message in kind_problems(agency).items():
+    for name, message in registry_problems(agency).items():
         problems.append(RowProblem(index, name, message))
     return agency, problems, parent_code
 
@@ -272,11 +262,14 @@ def import_registry(name: str, data: bytes, *, acting_user: Any) -> ImportResult
     """Check the whole file; write it only if every row is valid."""
     require(acting_user, "agencies.manage_registry")
     rows = read_table(name, data)
-    agencies, parents, problems = check_rows(rows)
-    result = ImportResult(problems=problems)
-    if problems:
-        return result
     with transaction.atomic():
+        # Checked and written under the registry lock, so a concurrent change cannot
+        # slip between the check and the write.
+        locks.hold(REGISTRY_LOCK)
+        agencies, parents, problems = check_rows(rows)
+        result = ImportResult(problems=problems)
+        if problems:
+            return result
         _write(agencies, parents, result)
         audit.record("agency.import", actor=acting_user, object_type="agencies.agency",
                      object_id="*", after={"file": name, "created": result.created,

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +19,18 @@ from openita.accounts.models import ConsultantTeam
 from openita.accounts.predicates import roles_of
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear, Phase
-from openita.core import audit
+from openita.core import audit, locks
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 
-from .models import Agency, AgencyContact, Enrolment, EnrolmentState
+from .models import (
+    LOCAL_KINDS,
+    SIZED_KINDS,
+    Agency,
+    AgencyContact,
+    Enrolment,
+    EnrolmentState,
+)
 
 PROFILE_FIELDS = ["website", "address", "phone", "email"]
 REGISTRY_FIELDS = [
@@ -92,28 +99,58 @@ def lineage_of(parent: Agency | None, pk: int) -> str:
     return f"{parent.lineage if parent else '/'}{pk}/"
 
 
+REGISTRY_LOCK = "agency-registry"
+
+
+def agency_by_code(code: str) -> Agency | None:
+    """The agency whose code is ``code`` in any letter case."""
+    code = (code or "").strip()
+    return Agency.objects.filter(code__iexact=code).first() if code else None
+
+
+def registry_problems(agency: Agency) -> dict[str, str]:
+    """Rules that tie the size class and the province to the agency type."""
+    problems = {}
+    if agency.kind in SIZED_KINDS and not agency.size_class:
+        problems["size_class"] = _("This type of agency needs a size class (S, M or L).")
+    if agency.kind and agency.kind not in SIZED_KINDS and agency.size_class:
+        problems["size_class"] = _("A size class applies only to SAOs and sub-district "
+                                   "municipalities.")
+    if agency.kind in LOCAL_KINDS and agency.province_id is None:
+        problems["province"] = _("This type of agency belongs to a province; choose it.")
+    return problems
+
+
 def check_parent(agency: Agency, parent: Agency | None) -> None:
     """A parent may not be the agency itself or one of its descendants."""
     if parent is None or agency.pk is None:
         return
-    if parent.pk == agency.pk or parent.lineage.startswith(agency.lineage):
+    lineage = Agency.objects.filter(pk=agency.pk).values_list("lineage", flat=True).first()
+    parent_lineage = Agency.objects.filter(pk=parent.pk).values_list("lineage", flat=True).first()
+    if parent.pk == agency.pk or (lineage and (parent_lineage or "").startswith(lineage)):
         raise ActionRefused(_("An agency cannot be its own parent organisation."), field="parent")
 
 
 def _relink_descendants(agency: Agency, old_lineage: str) -> None:
-    """Rewrite the lineage of every descendant after ``agency`` moved in the tree."""
+    """Rewrite the lineage of every descendant, in one UPDATE, after ``agency`` moved."""
     if not old_lineage or old_lineage == agency.lineage:
         return
-    for child in Agency.objects.filter(lineage__startswith=old_lineage).exclude(pk=agency.pk):
-        child.lineage = agency.lineage + child.lineage[len(old_lineage):]
-        child.save(update_fields=["lineage"])
+    Agency.objects.filter(lineage__startswith=old_lineage).exclude(pk=agency.pk).update(
+        lineage=Concat(Value(agency.lineage), Substr("lineage", len(old_lineage) + 1))
+    )
 
 
 @transaction.atomic
 def save_agency(agency: Agency, *, acting_user: Any) -> Agency:
-    """Create or change a registry record (NACC): keeps the hierarchy path and audits."""
+    """Create or change a registry record (NACC): keeps the hierarchy path and audits.
+
+    Moves in the hierarchy are serialised so two concurrent moves cannot form a loop.
+    """
     require(acting_user, "agencies.manage_registry")
+    locks.hold(REGISTRY_LOCK)
     check_parent(agency, agency.parent)
+    for field, message in registry_problems(agency).items():
+        raise ActionRefused(message, field=field)
     before = None
     old_lineage = ""
     if agency.pk:
@@ -206,6 +243,11 @@ def _locked_enrolment(agency: Agency, year: AssessmentYear) -> Enrolment:
     return Enrolment.objects.select_for_update().get(pk=enrolment.pk)
 
 
+def _require_active(agency: Agency) -> None:
+    if not agency.active:
+        raise ActionRefused(_("This agency is not active in the registry."))
+
+
 def _refuse_state(enrolment: Enrolment, allowed: set[str]) -> None:
     if enrolment.state not in allowed:
         raise ActionRefused(
@@ -218,8 +260,7 @@ def _refuse_state(enrolment: Enrolment, allowed: set[str]) -> None:
 def enrol(agency: Agency, year: AssessmentYear, *, acting_user: Any) -> Enrolment:
     """Register the agency for the year (Step 1) during the registration window."""
     require(acting_user, "agencies.enrol", agency)
-    if not agency.active:
-        raise ActionRefused(_("This agency is not active in the registry."))
+    _require_active(agency)
     calendar.require_open(year, Phase.REGISTRATION, agency)
     enrolment = _locked_enrolment(agency, year)
     _refuse_state(enrolment, {EnrolmentState.NOT_REGISTERED})
@@ -242,6 +283,7 @@ def submit_headcount(
     Changing an approved headcount sends it back for approval again.
     """
     require(acting_user, "agencies.submit_headcount", agency)
+    _require_active(agency)
     calendar.require_open(year, Phase.REGISTRATION, agency)
     whole = isinstance(headcount, int) and not isinstance(headcount, bool)
     if not whole or headcount < 1 or headcount > 1_000_000:
@@ -265,11 +307,14 @@ def submit_headcount(
 
 @transaction.atomic
 def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: Any) -> Enrolment:
-    """The executive approves the submitted headcount."""
+    """The executive approves the submitted headcount; never the person who entered it."""
     require(acting_user, "agencies.approve_headcount", agency)
+    _require_active(agency)
     calendar.require_open(year, Phase.REGISTRATION, agency)
     enrolment = _locked_enrolment(agency, year)
     _refuse_state(enrolment, {EnrolmentState.HEADCOUNT_SUBMITTED})
+    if enrolment.headcount_submitted_by_id == acting_user.pk:
+        raise ActionRefused(_("The person who entered the headcount cannot also approve it."))
     enrolment.state = EnrolmentState.HEADCOUNT_APPROVED
     enrolment.headcount_approved_at = timezone.now()
     enrolment.headcount_approved_by = acting_user
@@ -286,6 +331,7 @@ def return_headcount(
 ) -> Enrolment:
     """The executive sends the headcount back to the admins with a reason."""
     require(acting_user, "agencies.approve_headcount", agency)
+    _require_active(agency)
     calendar.require_open(year, Phase.REGISTRATION, agency)
     if not (reason or "").strip():
         raise ActionRefused(_("Give the reason."), field="reason")

@@ -17,10 +17,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from openita.core import locks
 from openita.core.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
-_PG_LOCK_KEY = 0x17A_0A0D  # an arbitrary constant that names "the audit chain"
 
 
 def _canonical(value: Any) -> Any:
@@ -46,12 +46,6 @@ def _digest(entry: AuditEntry) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-
-
 def record(
     action: str,
     *,
@@ -74,7 +68,7 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    _lock_chain()
+    locks.hold("audit-chain")
     last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
     user = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditEntry(
