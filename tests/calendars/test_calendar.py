@@ -216,7 +216,12 @@ def test_only_nacc_may_set_dates(world, client_for):
 # --- opening a year ------------------------------------------------------------------------
 
 
+def _close_the_world_year(world) -> None:
+    AssessmentYear.objects.filter(pk=world.year.pk).update(status=YearStatus.CLOSED)
+
+
 def test_it_refuses_to_open_a_year_while_a_phase_has_no_dates(world, client_for):
+    _close_the_world_year(world)
     year = services.create_year(2571, acting_user=world.nacc, propose_calendar=False)
     services.set_window(year, Phase.REGISTRATION, dt.date(2028, 1, 1), dt.date(2028, 2, 28),
                         acting_user=world.nacc)
@@ -233,6 +238,7 @@ def test_it_refuses_to_open_a_year_while_a_phase_has_no_dates(world, client_for)
 
 
 def test_nacc_opens_a_year_once_every_phase_has_dates(world, client_for):
+    _close_the_world_year(world)
     year = services.create_year(2571, acting_user=world.nacc)
     response = _english(client_for(world.nacc)).post(
         reverse("calendars:status", args=[2571]), {"status": "open"}, follow=True)
@@ -241,6 +247,30 @@ def test_nacc_opens_a_year_once_every_phase_has_dates(world, client_for):
     entry = _audit("year.set_status").get()
     assert (entry.before, entry.after) == ({"status": "draft"}, {"status": "open"})
     assert services.current_year() == year
+
+
+def test_only_one_year_is_open_at_a_time(world, client_for):
+    year = services.create_year(2571, acting_user=world.nacc)
+    response = _english(client_for(world.nacc)).post(
+        reverse("calendars:status", args=[2571]), {"status": "open"}, follow=True)
+    [message] = _messages(response)
+    assert message == "Close the year 2570 first: only one year is open at a time."
+    assert AssessmentYear.objects.get(pk=year.pk).status == YearStatus.DRAFT
+    assert services.current_year() == world.year
+
+
+@pytest.mark.parametrize("closes_on", ["9999-12-31", "2027-09-30", "2125-01-31"])
+def test_it_refuses_a_date_far_from_the_fiscal_year(world, client_for, closes_on):
+    response = _english(client_for(world.nacc)).post(
+        reverse("calendars:window", args=[2570]),
+        {"phase": "oit_entry", "opens_on": "2027-01-01", "closes_on": closes_on})
+    if closes_on == "2027-09-30":  # the last day of FY2570 itself is fine
+        assert response.status_code == 302
+        return
+    assert response.status_code == 400
+    assert "Choose a date between" in response.content.decode()
+    assert not _audit("phase.set_window").exists()
+    assert client_for(world.nacc).get(reverse("core:home")).status_code == 200
 
 
 def test_an_unknown_status_is_refused(world, client_for):

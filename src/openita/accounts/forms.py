@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from openita.agencies.models import Agency, Province
+from openita.agencies.models import Province
+from openita.agencies.services import agency_by_code
 
 from .models import ConsultantTeam, Role
 
@@ -13,6 +14,10 @@ class SignInForm(AuthenticationForm):
     username = forms.EmailField(label=_("E-mail"),
                                 widget=forms.EmailInput(attrs={"autofocus": True,
                                                                "autocomplete": "email"}))
+
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case; people type them in any case.
+        return self.cleaned_data["username"].strip().lower()
 
 
 class AcceptInvitationForm(forms.Form):
@@ -46,12 +51,9 @@ class GrantForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         for field, key in (("agency_code", "agency"), ("parent_code", "parent")):
-            code = (cleaned.get(field) or "").strip()
-            cleaned[key] = None
-            if code:
-                cleaned[key] = Agency.objects.filter(code__iexact=code).first()
-                if cleaned[key] is None:
-                    self.add_error(field, _("No agency has this code."))
+            cleaned[key] = agency_by_code(cleaned.get(field) or "")
+            if (cleaned.get(field) or "").strip() and cleaned[key] is None:
+                self.add_error(field, _("No agency has this code."))
         return cleaned
 
     def target(self) -> dict:

@@ -71,8 +71,14 @@ def _target_label(kwargs: dict) -> str | None:
 
 @transaction.atomic
 def grant_role(user: User, role: str, *, acting_user: Any, **target: Any) -> RoleGrant:
-    """Give ``user`` a role (idempotent: an identical active grant is returned as is)."""
+    """Give ``user`` a role (idempotent: an identical active grant is returned as is).
+
+    Only a NACC admin may grant a role to themselves: otherwise an agency admin could make
+    themselves the executive and approve their own submissions.
+    """
     require_may_grant(acting_user, role, target)
+    if user.pk == acting_user.pk and not roles_of(acting_user).nacc_admin:
+        raise ActionRefused(_("You cannot give a role to yourself."), field="email")
     kwargs = _target_kwargs(role, target)
     existing = RoleGrant.objects.filter(
         user=user, role=role, revoked_at__isnull=True, **kwargs
@@ -143,11 +149,16 @@ def invite(
 
 
 def _send(to: str, template: str, context: dict) -> None:
-    """Mail after commit, so a rolled-back change never sends a message."""
+    """Mail after commit, so a rolled-back change never sends a message.
+
+    ``robust``: a mail server that is down must not turn a committed change into an error
+    page (the person would retry and invite twice); the failure is logged instead.
+    """
     body = render_to_string(template, context)
     subject, _sep, text = body.partition("\n")
     transaction.on_commit(
-        lambda: send_mail(subject.strip(), text.strip(), None, [to], fail_silently=False)
+        lambda: send_mail(subject.strip(), text.strip(), None, [to], fail_silently=False),
+        robust=True,
     )
 
 
@@ -168,6 +179,11 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ActionRefused(_("This invitation link is not valid any more."))
+    target = {f: getattr(invitation, f) for f in TARGET_FIELDS}
+    try:  # the inviter must still hold the right to grant this role
+        require_may_grant(User.objects.get(pk=invitation.invited_by_id), invitation.role, target)
+    except PermissionDenied as error:
+        raise ActionRefused(_("This invitation was withdrawn.")) from error
     if User.objects.filter(email=invitation.email).exists():
         raise ActionRefused(_("An account with this e-mail exists already; sign in instead."))
     user = User(email=invitation.email, full_name=full_name.strip())
@@ -180,7 +196,6 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    target = {f: getattr(invitation, f) for f in TARGET_FIELDS}
     grant = RoleGrant.objects.create(
         user=user, role=invitation.role, granted_by=invitation.invited_by,
         **_target_kwargs(invitation.role, target),
@@ -188,6 +203,23 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
     audit.record("invitation.accept", actor=user, obj=invitation,
                  after={"user": user.email, "grant": grant.pk, "role": grant.role})
     return user
+
+
+@transaction.atomic
+def cancel_invitation(invitation: Invitation, *, acting_user: Any) -> None:
+    """Withdraw an open invitation; its link stops working at once."""
+    require_may_grant(acting_user, invitation.role, {"agency": invitation.agency})
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ActionRefused(_("This invitation was already accepted."))
+    audit.record("invitation.cancel", actor=acting_user, obj=invitation,
+                 before={"email": invitation.email, "role": invitation.role})
+    invitation.delete()
+
+
+def open_invitations():
+    return Invitation.objects.filter(accepted_at__isnull=True).select_related(
+        "agency", "team", "province", "parent")
 
 
 # --- consultant teams ------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/grant/", views.grant, name="grant"),
     path("people/<int:pk>/", views.person, name="person"),
     path("grants/<int:grant_id>/revoke/", views.revoke, name="revoke"),
+    path("invitations/<int:pk>/cancel/", views.cancel_invitation, name="cancel_invitation"),
     path("teams/", views.teams, name="teams"),
     path("teams/new/", views.team_edit, name="team_new"),
     path("teams/<int:pk>/", views.team_edit, name="team_edit"),

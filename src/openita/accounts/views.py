@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, refuse_into_form
+from openita.core.web import posted, refuse_into_form, refuse_into_messages
 
 from . import services
 from .forms import AcceptInvitationForm, GrantForm, SignInForm, TeamForm
@@ -60,8 +60,7 @@ def people(request: HttpRequest) -> HttpResponse:
     if q:
         users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
     page = Paginator(users.order_by("full_name"), 50).get_page(request.GET.get("page"))
-    invitations = Invitation.objects.filter(accepted_at__isnull=True).select_related(
-        "agency", "team", "province", "parent")[:50]
+    invitations = services.open_invitations()[:50]
     return render(request, "accounts/people.html", {
         "page": page, "q": q, "invitations": invitations,
         "query": urlencode({"q": q}) if q else ""})
@@ -110,12 +109,24 @@ def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
                              acting_user=request.user)
         messages.success(request, _("The role is removed."))
     except ActionRefused as error:
-        messages.error(request, str(error.message))
+        refuse_into_messages(request, error)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         back = reverse("accounts:person", args=[grant_row.user_id])
     return redirect(back)
+
+
+@login_required
+@require_POST
+def cancel_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk, accepted_at__isnull=True)
+    try:
+        services.cancel_invitation(invitation, acting_user=request.user)
+        messages.success(request, _("The invitation is withdrawn."))
+    except ActionRefused as error:
+        refuse_into_messages(request, error)
+    return redirect("accounts:people")
 
 
 @login_required

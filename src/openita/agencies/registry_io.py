@@ -54,6 +54,8 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    # code -> {field: [before, after]} for every agency the import changed
+    changes: dict[str, dict[str, list]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -99,9 +101,13 @@ def read_table(name: str, data: bytes) -> list[dict[str, str]]:
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
     try:
         text = data.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
     except UnicodeDecodeError as error:
         raise ImportRejected(_("The CSV file must be encoded as UTF-8.")) from error
-    return iter(csv.reader(io.StringIO(text)))
+    except csv.Error as error:  # e.g. a cell longer than the csv module allows
+        raise ImportRejected(_("The CSV file cannot be read: %(reason)s")
+                             % {"reason": error}) from error
+    return iter(_unescape_formula(row) for row in rows)
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
@@ -113,7 +119,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         if not workbook.worksheets:
             raise ImportRejected(_("The file is empty."))
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        rows = [_unescape_formula(list(row))
+                for row in workbook.worksheets[0].iter_rows(values_only=True)]
     except ImportRejected:
         raise
     except Exception as error:  # openpyxl raises many types for a broken file
@@ -126,8 +133,6 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
 
 def _parse_active(value: str) -> bool | None:
     word = value.strip().lower()
-    if word == "":
-        return True
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
@@ -179,7 +184,7 @@ def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
         if name in row:
             value = row[name]
             setattr(agency, name, value.upper() if name == "size_class" else value)
-    if "active" in row:
+    if row.get("active", "").strip():  # a blank cell keeps the current state
         active = _parse_active(row["active"])
         if active is None:
             problems.append(RowProblem(index, "active", _("Write 1 (active) or 0 (inactive).")))
@@ -241,11 +246,11 @@ def _cycle_problems(parents: dict[str, str], codes: list[str]) -> list[RowProble
     existing = dict(
         Agency.objects.filter(parent__isnull=False).values_list("code", "parent__code")
     )
-    links = {**existing, **{c: p for c, p in parents.items() if p}}
+    links = {**existing, **parents}  # "" clears a parent stored in the database
     problems = []
     for code in parents:
         seen, current = {code}, links.get(code)
-        while current:
+        while current:  # stops at "" (cleared) or None (top level)
             if current in seen:
                 problems.append(RowProblem(codes.index(code) + 2, "parent_code",
                                            _("Parent organisations form a loop.")))
@@ -274,7 +279,8 @@ def import_registry(name: str, data: bytes, *, acting_user: Any) -> ImportResult
         audit.record("agency.import", actor=acting_user, object_type="agencies.agency",
                      object_id="*", after={"file": name, "created": result.created,
                                            "updated": result.updated,
-                                           "unchanged": result.unchanged})
+                                           "unchanged": result.unchanged,
+                                           "changes": result.changes})
     return result
 
 
@@ -287,8 +293,11 @@ def _write(agencies: list[Agency], parents: dict[str, str], result: ImportResult
         if agency.pk is None:
             continue
         before = stored[agency.pk]
-        if any(getattr(before, f) != getattr(agency, f) for f in fields):
+        diff = {f: [_plain(getattr(before, f)), _plain(getattr(agency, f))]
+                for f in fields if getattr(before, f) != getattr(agency, f)}
+        if diff:
             changed.append(agency)
+            result.changes[agency.code] = diff
         else:
             result.unchanged += 1
     Agency.objects.bulk_create(new, batch_size=1000)
@@ -306,6 +315,7 @@ def _write(agencies: list[Agency], parents: dict[str, str], result: ImportResult
             child = by_code[code]
             parent_id = by_code[parent_code].pk if parent_code else None
             if child.parent_id != parent_id:
+                result.changes.setdefault(code, {})["parent"] = [child.parent_id, parent_id]
                 child.parent_id = parent_id
                 moved.append(child)
                 if code not in result.created and code not in result.updated:
@@ -313,6 +323,10 @@ def _write(agencies: list[Agency], parents: dict[str, str], result: ImportResult
                     result.unchanged -= 1
         Agency.objects.bulk_update(moved, ["parent"], batch_size=1000)
     rebuild_lineages()
+
+
+def _plain(value: Any) -> Any:
+    return value.pk if hasattr(value, "pk") else value
 
 
 def rebuild_lineages() -> int:
@@ -354,10 +368,24 @@ def export_rows(queryset) -> Iterable[list[str]]:
         ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape_formula(row: list[str]) -> list[str]:
+    """Spreadsheets run a cell that starts like a formula; a quote makes it plain text."""
+    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row]
+
+
+def _unescape_formula(row: list) -> list:
+    """Undo ``_escape_formula`` so an exported file imports back unchanged."""
+    return [v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] and v[1:].startswith(
+        FORMULA_STARTS) else v for v in row]
+
+
 def export_csv(queryset) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(export_rows(queryset))
+    writer.writerows(_escape_formula(row) for row in export_rows(queryset))
     # The byte-order mark makes Excel open Thai text as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -368,7 +396,7 @@ def export_xlsx(queryset) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("agencies")
     for row in export_rows(queryset):
-        sheet.append(row)
+        sheet.append(_escape_formula(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -35,27 +36,23 @@ from .models import Agency, AgencyContact
 
 
 def _filtered(request: HttpRequest, year):
-    form = AgencyFilterForm(request.GET or None)
+    """The visible agencies narrowed by the filter form; a bad value drops only itself."""
+    params = request.GET.copy()
+    params.setdefault("active", "1")  # active agencies unless the person asks otherwise
+    form = AgencyFilterForm(params)
+    form.is_valid()
+    data = form.cleaned_data
     queryset = services.visible_agencies(request.user).select_related("province")
     queryset = services.with_enrolment_state(queryset, year)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            queryset = queryset.filter(Q(code__icontains=data["q"]) |
-                                       Q(name_th__icontains=data["q"]) |
-                                       Q(name_en__icontains=data["q"]))
-        if data["kind"]:
-            queryset = queryset.filter(kind=data["kind"])
-        if data["region"]:
-            queryset = queryset.filter(province__region=data["region"])
-        if data["province"]:
-            queryset = queryset.filter(province=data["province"])
-        if data["state"]:
-            queryset = queryset.filter(enrolment_state=data["state"])
-        if data["active"] in ("0", "1"):
-            queryset = queryset.filter(active=data["active"] == "1")
-    elif not request.GET:
-        queryset = queryset.filter(active=True)
+    if data.get("q"):
+        queryset = queryset.filter(Q(code__icontains=data["q"]) | Q(name_th__icontains=data["q"])
+                                   | Q(name_en__icontains=data["q"]))
+    for name, lookup in (("kind", "kind"), ("region", "province__region"),
+                         ("province", "province"), ("state", "enrolment_state")):
+        if data.get(name):
+            queryset = queryset.filter(**{lookup: data[name]})
+    if data.get("active") in ("0", "1"):
+        queryset = queryset.filter(active=data["active"] == "1")
     return form, queryset.order_by("code")
 
 
@@ -68,14 +65,18 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "year": year, "query": query.urlencode()}
-    template = "agencies/_table.html" if request.htmx else "agencies/list.html"
-    return render(request, template, context)
+    # A history restore asks for the whole page, not the table alone.
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "agencies/_table.html" if partial else "agencies/list.html",
+                      context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
 def agency_export(request: HttpRequest, fmt: str) -> HttpResponse:
     require(request.user, "agencies.list_agencies")
-    _form, queryset = _filtered(request, None)
+    _form, queryset = _filtered(request, calendar.current_year())
     if fmt == "xlsx":
         body = registry_io.export_xlsx(queryset)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -290,7 +291,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            accounts.invite(
+            _invitation, granted = accounts.invite(
                 data["email"], data["role"], acting_user=request.user,
                 full_name=data["full_name"], agency=agency,
                 accept_url=lambda token: request.build_absolute_uri(
@@ -299,7 +300,8 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         except ActionRefused as error:
             refuse_into_form(form, error)
         else:
-            messages.success(request, _("The invitation is sent to %(email)s.")
+            messages.success(request, _("The role is granted.") if granted
+                             else _("The invitation is sent to %(email)s.")
                              % {"email": data["email"]})
             return redirect("agencies:detail", pk=agency.pk)
     return render(request, "agencies/form.html", {

@@ -72,14 +72,20 @@ def current_year() -> AssessmentYear | None:
     return AssessmentYear.objects.filter(status=YearStatus.OPEN).order_by("-fiscal_year").first()
 
 
-def _effective_close(window: PhaseWindow, agency: Any) -> tuple[dt.date, bool]:
+def _extension_days(windows: list[PhaseWindow], agency: Any) -> dict[int, dt.date]:
+    """The latest extended closing day per window that applies to ``agency`` (one query)."""
     scope = Q(agency__isnull=True)
     if agency is not None:
         scope |= Q(agency=agency)
-    latest = (
-        PhaseExtension.objects.filter(scope, window=window)
-        .order_by("-closes_on").values_list("closes_on", flat=True).first()
-    )
+    latest: dict[int, dt.date] = {}
+    for window_id, day in PhaseExtension.objects.filter(
+            scope, window__in=windows).values_list("window_id", "closes_on"):
+        latest[window_id] = max(day, latest.get(window_id, day))
+    return latest
+
+
+def _effective_close(window: PhaseWindow, agency: Any) -> tuple[dt.date, bool]:
+    latest = _extension_days([window], agency).get(window.pk)
     if latest and latest > window.closes_on:
         return latest, True
     return window.closes_on, False
@@ -95,8 +101,13 @@ def phase_status(
     return _status_of(window, agency, now or timezone.now())
 
 
-def _status_of(window: PhaseWindow, agency: Any, now: dt.datetime) -> PhaseStatus:
-    closes_on, extended = _effective_close(window, agency)
+def _status_of(
+    window: PhaseWindow, agency: Any, now: dt.datetime, extended_to: dt.date | None = None
+) -> PhaseStatus:
+    if extended_to is None:
+        closes_on, extended = _effective_close(window, agency)
+    else:
+        closes_on, extended = max(extended_to, window.closes_on), extended_to > window.closes_on
     opens = opening_moment(window.opens_on)
     is_open = year_is_open(window.year) and opens <= now < closing_moment(closes_on)
     return PhaseStatus(
@@ -115,7 +126,11 @@ def calendar_of(
     """Every set window of the year, in phase order, as seen by ``agency``."""
     now = now or timezone.now()
     windows = {w.phase: w for w in PhaseWindow.objects.filter(year=year).select_related("year")}
-    return [_status_of(windows[p], agency, now) for p in PHASE_ORDER if p in windows]
+    extended = _extension_days(list(windows.values()), agency)
+    return [
+        _status_of(windows[p], agency, now, extended.get(windows[p].pk, windows[p].closes_on))
+        for p in PHASE_ORDER if p in windows
+    ]
 
 
 def require_open(
@@ -180,6 +195,17 @@ def create_year(
     return year
 
 
+def _require_plausible(year: AssessmentYear, *days: dt.date, field: str) -> None:
+    """Dates must lie within a year of the fiscal year (catches typos such as 2068 or 9999)."""
+    first, last = thaidates.fiscal_year_bounds(year.fiscal_year)
+    earliest, latest = first - dt.timedelta(days=366), last + dt.timedelta(days=366)
+    if any(not earliest <= day <= latest for day in days):
+        raise ActionRefused(
+            _("Choose a date between %(first)s and %(last)s for fiscal year %(year)s.")
+            % {"first": _DateText(earliest), "last": _DateText(latest),
+               "year": year.fiscal_year}, field=field)
+
+
 @transaction.atomic
 def set_window(
     year: AssessmentYear, phase: str, opens_on: dt.date, closes_on: dt.date, *, acting_user: Any
@@ -189,6 +215,8 @@ def set_window(
     if closes_on < opens_on:
         raise ActionRefused(_("The closing day must not be before the opening day."),
                             field="closes_on")
+    _require_plausible(year, opens_on, field="opens_on")
+    _require_plausible(year, closes_on, field="closes_on")
     window = PhaseWindow.objects.select_for_update().filter(year=year, phase=phase).first()
     before = None
     if window is None:
@@ -208,10 +236,17 @@ def set_window(
 def set_year_status(year: AssessmentYear, status: str, *, acting_user: Any) -> AssessmentYear:
     """Open (every phase needs dates), close or re-draft a year."""
     require(acting_user, "calendars.manage_years")
+    if status not in YearStatus.values:
+        raise ActionRefused(_("Unknown status."))
     year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
     if status == year.status:
         return year
     if status == YearStatus.OPEN:
+        other = AssessmentYear.objects.filter(status=YearStatus.OPEN).exclude(pk=year.pk).first()
+        if other is not None:
+            # Agencies act in "the open year"; two at once would split their work.
+            raise ActionRefused(_("Close the year %(year)s first: only one year is open at a "
+                                  "time.") % {"year": other.fiscal_year})
         missing = set(PHASE_ORDER) - set(year.windows.values_list("phase", flat=True))
         if missing:
             names = ", ".join(str(Phase(p).label) for p in PHASE_ORDER if p in missing)
@@ -248,6 +283,7 @@ def extend_phase(
     window = PhaseWindow.objects.filter(year=year, phase=phase).first()
     if window is None:
         raise ActionRefused(_("This phase has no dates yet; set them first."), field="phase")
+    _require_plausible(year, closes_on, field="closes_on")
     current, _extended = _effective_close(window, agency)
     if closes_on <= current:
         raise ActionRefused(

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openita.agencies.models import Agency
+from openita.agencies.services import agency_by_code, visible_agencies
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import posted, refuse_into_form, refuse_into_messages
 
 from . import services
 from .forms import ExtensionForm, WindowForm, YearForm
-from .models import AssessmentYear, PhaseExtension
+from .models import AssessmentYear, Phase, PhaseExtension
 
 
 @login_required
@@ -54,30 +55,26 @@ def year_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 def _render_detail(request, year, window_form=None, extension_form=None, status=200):
     can_manage = request.user.has_perm("calendars.manage_years")
-    phases = services.calendar_of(year)
-    windows = {p.phase: p for p in phases}
-    from .models import Phase
+    windows = {p.phase: p for p in services.calendar_of(year)}
 
+    base = {w.phase: w for w in year.windows.all()}
     rows = []
     for phase in Phase:
         status_row = windows.get(phase.value)
         form = window_form if window_form is not None and window_form.data.get(
             "phase") == phase.value else WindowForm(initial={
                 "phase": phase.value,
-                "opens_on": status_row.opens_on if status_row else None,
-                "closes_on": _base_close(year, phase.value)})
+                "opens_on": base[phase].opens_on if phase in base else None,
+                "closes_on": base[phase].closes_on if phase in base else None})
         rows.append({"phase": phase, "status": status_row, "form": form})
-    extensions = PhaseExtension.objects.filter(window__year=year).select_related(
-        "window", "agency", "granted_by")
+    # Extensions for one agency are shown only to those who may see that agency.
+    extensions = PhaseExtension.objects.filter(window__year=year).filter(
+        Q(agency__isnull=True) | Q(agency__in=visible_agencies(request.user))
+    ).select_related("window", "agency", "granted_by")
     return render(request, "calendars/year_detail.html", {
         "year": year, "rows": rows, "can_manage": can_manage, "extensions": extensions,
         "extension_form": extension_form or ExtensionForm(),
     }, status=status)
-
-
-def _base_close(year, phase):
-    window = year.windows.filter(phase=phase).first()
-    return window.closes_on if window else None
 
 
 @login_required
@@ -104,15 +101,11 @@ def window_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 def year_status(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
-    status = request.POST.get("status", "")
-    if status not in {"draft", "open", "closed"}:
-        messages.error(request, _("Unknown status."))
-    else:
-        try:
-            services.set_year_status(year, status, acting_user=request.user)
-            messages.success(request, _("The year's status is changed."))
-        except ActionRefused as error:
-            refuse_into_messages(request, error)
+    try:
+        services.set_year_status(year, request.POST.get("status", ""), acting_user=request.user)
+        messages.success(request, _("The year's status is changed."))
+    except ActionRefused as error:
+        refuse_into_messages(request, error)
     return redirect("calendars:detail", fiscal_year=fiscal_year)
 
 
@@ -124,9 +117,8 @@ def extend(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     form = ExtensionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        agency = None
+        agency = agency_by_code(data["agency_code"])
         if data["agency_code"].strip():
-            agency = Agency.objects.filter(code__iexact=data["agency_code"].strip()).first()
             if agency is None:
                 form.add_error("agency_code", _("No agency has this code."))
         if form.is_valid():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -30,8 +32,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     report = verify_chain() if request.GET.get("verify") else None
-    return render(request, "core/audit_log.html",
-                  {"page": page, "action": action, "report": report})
+    return render(request, "core/audit_log.html", {
+        "page": page, "action": action, "report": report,
+        "query": urlencode({"action": action}) if action else ""})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
