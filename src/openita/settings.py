@@ -27,12 +27,24 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def _embedded_secret_key() -> str:
-    """A per-installation key kept in the data directory, never in the repository."""
+    """A per-installation key kept in the data directory, never in the repository.
+
+    Written owner-only to a temporary file and linked into place, so a second process
+    starting at the same moment reads either nothing (and retries) or the whole key.
+    """
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        temporary = DATA_DIR / f".secret_key.{os.getpid()}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(temporary, key_file)  # fails if another process won the race
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return key_file.read_text().strip()
 
 
@@ -161,18 +173,19 @@ STATICFILES_DIRS = [
     PACKAGE_DIR / "static",
     ("fonts", Path(fontpkg_sarabun.__file__).resolve().parent / "files"),
 ]
+# Hashed, compressed file names once ``collectstatic`` has run (``openita serve`` runs it);
+# before that (runserver, tests, a bare gunicorn) plain names served from the finders, so
+# a page never fails for want of a manifest.
+_HAS_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if _HAS_MANIFEST and not _env_bool("OPENITA_PLAIN_STATIC", False)
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Embedded mode and tests serve static files straight from the finders, so no
-# collectstatic step is needed before the first page.
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_MANIFEST_STRICT = False  # a file added since collectstatic still loads
 WHITENOISE_AUTOREFRESH = DEBUG
-if _env_bool("OPENITA_PLAIN_STATIC", False):
-    STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"

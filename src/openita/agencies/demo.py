@@ -125,7 +125,7 @@ def allocate(total: int) -> dict[str, int]:
     for k in kinds:  # every type at least once, taken from the largest
         if counts[k] == 0:
             counts[k] = 1
-            counts[AgencyKind.SAO] -= 1
+            counts[max(counts, key=counts.get)] -= 1
     overflow = 0
     for k, cap in CAPS.items():
         if counts[k] > cap:

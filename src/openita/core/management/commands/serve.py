@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 
 class Command(BaseCommand):
@@ -18,8 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
 
     def handle(self, *args, bind: str, workers: int, threads: int, **options):
-        # Hashed, compressed copies of the static files, so browsers may cache them forever.
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # Hashed, compressed copies of the static files, so browsers may cache them forever;
+        # the server processes started below find the manifest and use the hashed names.
+        manifest = {**settings.STORAGES, "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+        with override_settings(STORAGES=manifest):
+            call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"openita on http://{bind}/  (Ctrl+C stops it)")
         sys.stdout.flush()
         argv = [sys.executable, "-m", "gunicorn", "openita.wsgi:application", "--bind", bind,
