@@ -142,7 +142,7 @@ def test_the_invited_person_opens_the_link_and_gets_an_account_with_the_role(
     # The new executive now works on agency A's page.
     detail = client.get(reverse("agencies:detail", args=[world.agency_a.pk]))
     assert detail.status_code == 200
-    assert detail.context["can"]["approve"] is True
+    assert person.has_perm("agencies.approve_headcount", world.agency_a)
 
 
 def test_the_invitation_link_works_only_once(

@@ -88,3 +88,17 @@ def test_password_rules_are_explained_in_thai(world, client):
         "full_name": "ผู้ได้รับเชิญ", "password1": "12345", "password2": "12345"})
     body = response.content.decode()
     assert "รหัสผ่านสั้นเกินไป" in body and "too short" not in body
+
+
+def test_a_person_changes_their_password_and_the_change_is_audited(world, client):
+    from tests.personas import PASSWORD
+
+    client.force_login(world.admin_b)
+    response = client.post(reverse("accounts:password"), {
+        "old_password": PASSWORD, "new_password1": "a brand new secret 2570",
+        "new_password2": "a brand new secret 2570"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=world.admin_b.pk).check_password("a brand new secret 2570")
+    entry = AuditEntry.objects.get(action="account.password_change")
+    assert entry.actor == world.admin_b and "secret" not in str(entry.after)
+    assert client.get(reverse("core:home")).status_code == 200  # still signed in

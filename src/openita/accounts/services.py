@@ -222,6 +222,14 @@ def open_invitations():
         "agency", "team", "province", "parent")
 
 
+@transaction.atomic
+def change_password(form: Any, *, acting_user: Any) -> User:
+    """Save a validated password-change form and audit it (never the password itself)."""
+    user = form.save()
+    audit.record("account.password_change", actor=acting_user, obj=user)
+    return user
+
+
 # --- consultant teams ------------------------------------------------------------------
 
 

@@ -7,8 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(
-        template_name="accounts/password.html", success_url="/"), name="password"),
+    path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("invite/<str:token>/", views.accept_invitation, name="accept"),
     path("people/", views.people, name="people"),
     path("people/grant/", views.grant, name="grant"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -30,6 +30,16 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password.html"
+
+    def form_valid(self, form):
+        user = services.change_password(form, acting_user=self.request.user)
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password is changed."))
+        return redirect("core:home")
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, AgencyContact, AgencyGroup, AgencyKind, Province, Region
+from openita.accounts.models import AGENCY_ROLES
+
+from .models import (
+    SIZED_KINDS,
+    Agency,
+    AgencyContact,
+    AgencyGroup,
+    AgencyKind,
+    Province,
+    Region,
+)
 from .services import registry_problems
 
 
@@ -54,7 +64,7 @@ class RegistryForm(forms.ModelForm):
         # A parent is chosen by code from a long list; only organisations that have
         # children or are central bodies make sense, but any agency is allowed.
         self.fields["parent"].queryset = Agency.objects.exclude(
-            kind__in=["sao", "subdistrict_municipality"]).only("code", "name_th")
+            kind__in=SIZED_KINDS).only("code", "name_th")
         self.fields["group"].queryset = AgencyGroup.objects.all()
 
     def clean(self):
@@ -113,6 +123,4 @@ class AgencyInviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[
-        ("agency_admin", _("Agency administrator")),
-        ("agency_executive", _("Agency executive")),
-    ])
+        (role.value, role.label) for role in AGENCY_ROLES])

@@ -61,7 +61,8 @@ def scope_filter(user: Any) -> Q | None:
         for lineage in Agency.objects.filter(pk__in=roles.oversight_parents).values_list(
             "lineage", flat=True
         ):
-            scope |= Q(lineage__startswith=lineage)
+            if lineage:  # an empty path would match every agency
+                scope |= Q(lineage__startswith=lineage)
     return scope
 
 
@@ -243,6 +244,25 @@ def _locked_enrolment(agency: Agency, year: AssessmentYear) -> Enrolment:
     return Enrolment.objects.select_for_update().get(pk=enrolment.pk)
 
 
+# Each step of the enrolment: the permission it needs and the states it may start from.
+ENROLMENT_STEPS: dict[str, tuple[str, frozenset[str]]] = {
+    "enrol": ("agencies.enrol", frozenset({EnrolmentState.NOT_REGISTERED})),
+    "submit_headcount": ("agencies.submit_headcount", frozenset({
+        EnrolmentState.REGISTERED, EnrolmentState.HEADCOUNT_SUBMITTED,
+        EnrolmentState.HEADCOUNT_APPROVED})),
+    "approve_headcount": ("agencies.approve_headcount",
+                          frozenset({EnrolmentState.HEADCOUNT_SUBMITTED})),
+}
+
+
+def enrolment_actions(user: Any, enrolment: Enrolment | None) -> set[str]:
+    """The enrolment steps ``user`` could take now (the page offers exactly these)."""
+    if enrolment is None:
+        return set()
+    return {name for name, (permission, states) in ENROLMENT_STEPS.items()
+            if enrolment.state in states and user.has_perm(permission, enrolment.agency)}
+
+
 def _require_active(agency: Agency) -> None:
     if not agency.active:
         raise ActionRefused(_("This agency is not active in the registry."))
@@ -263,7 +283,7 @@ def enrol(agency: Agency, year: AssessmentYear, *, acting_user: Any) -> Enrolmen
     _require_active(agency)
     calendar.require_open(year, Phase.REGISTRATION, agency)
     enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, {EnrolmentState.NOT_REGISTERED})
+    _refuse_state(enrolment, ENROLMENT_STEPS["enrol"][1])
     enrolment.state = EnrolmentState.REGISTERED
     enrolment.registered_at = timezone.now()
     enrolment.registered_by = acting_user
@@ -289,8 +309,7 @@ def submit_headcount(
     if not whole or headcount < 1 or headcount > 1_000_000:
         raise ActionRefused(_("Enter a whole number from 1 to 1,000,000."), field="headcount")
     enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, {EnrolmentState.REGISTERED, EnrolmentState.HEADCOUNT_SUBMITTED,
-                              EnrolmentState.HEADCOUNT_APPROVED})
+    _refuse_state(enrolment, ENROLMENT_STEPS["submit_headcount"][1])
     before = {"state": enrolment.state, "headcount": enrolment.headcount}
     enrolment.headcount = headcount
     enrolment.state = EnrolmentState.HEADCOUNT_SUBMITTED
@@ -312,7 +331,7 @@ def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: Any)
     _require_active(agency)
     calendar.require_open(year, Phase.REGISTRATION, agency)
     enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, {EnrolmentState.HEADCOUNT_SUBMITTED})
+    _refuse_state(enrolment, ENROLMENT_STEPS["approve_headcount"][1])
     if enrolment.headcount_submitted_by_id == acting_user.pk:
         raise ActionRefused(_("The person who entered the headcount cannot also approve it."))
     enrolment.state = EnrolmentState.HEADCOUNT_APPROVED
@@ -336,7 +355,7 @@ def return_headcount(
     if not (reason or "").strip():
         raise ActionRefused(_("Give the reason."), field="reason")
     enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, {EnrolmentState.HEADCOUNT_SUBMITTED})
+    _refuse_state(enrolment, ENROLMENT_STEPS["approve_headcount"][1])
     enrolment.state = EnrolmentState.REGISTERED
     enrolment.headcount_returned_reason = reason.strip()
     enrolment.save()

@@ -32,7 +32,7 @@ from .forms import (
     ReasonForm,
     RegistryForm,
 )
-from .models import Agency, AgencyContact
+from .models import Agency, AgencyContact, AgencyKind
 
 
 def _filtered(request: HttpRequest, year):
@@ -94,19 +94,18 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
     grants = RoleGrant.objects.filter(agency=agency, revoked_at__isnull=True).select_related(
         "user")
     user = request.user
+    enrolment = services.enrolment_for(agency, year)
     return render(request, "agencies/detail.html", {
         "agency": agency,
         "year": year,
-        "enrolment": services.enrolment_for(agency, year),
+        "enrolment": enrolment,
+        "actions": services.enrolment_actions(user, enrolment),
         "registration": calendar.phase_status(year, Phase.REGISTRATION, agency) if year else None,
         "contacts": agency.contacts.all(),
         "grants": grants,
         "can": {
             "edit_profile": user.has_perm("agencies.change_profile", agency),
             "manage": user.has_perm("agencies.manage_registry"),
-            "enrol": user.has_perm("agencies.enrol", agency),
-            "headcount": user.has_perm("agencies.submit_headcount", agency),
-            "approve": user.has_perm("agencies.approve_headcount", agency),
             "invite": user.has_perm("agencies.invite_people", agency),
         },
         "reason_form": ReasonForm(),
@@ -210,7 +209,8 @@ def registry_import(request: HttpRequest) -> HttpResponse:
                     "unchanged": result.unchanged})
                 return redirect("agencies:list")
     return render(request, "agencies/import.html", {
-        "form": form, "result": result, "columns": registry_io.COLUMNS})
+        "form": form, "result": result, "columns": registry_io.COLUMNS,
+        "kinds": AgencyKind.choices})
 
 
 # --- enrolment -------------------------------------------------------------------------
