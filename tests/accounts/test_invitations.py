@@ -8,11 +8,9 @@ role. Every grant, revocation, invitation and acceptance is audited.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.core.exceptions import PermissionDenied
@@ -24,27 +22,14 @@ from openita.accounts import services
 from openita.accounts.models import ConsultantTeam, Invitation, Role, RoleGrant, User
 from openita.core.errors import ActionRefused
 from openita.core.models import AuditEntry
+from tests.helpers import audit_actions as _actions
+from tests.helpers import english as _english
+from tests.helpers import messages_of as _messages
+from tests.helpers import page_text as _text
 
 NEW_EMAIL = "deputy.a@example.test"
 NEW_PASSWORD = "ดอกไม้บานสะพรั่ง 2568"
 LINK = re.compile(r"http://testserver/accounts/invite/[A-Za-z0-9_-]+/")
-
-
-def _english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
-def _actions() -> list[str]:
-    return list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
 
 
 def _invite_as_admin_a(world, client_for, capture, **data) -> tuple:

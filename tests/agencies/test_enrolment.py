@@ -5,10 +5,8 @@ approves it or sends it back; all during the registration window, each step audi
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -20,23 +18,10 @@ from openita.core import thaidates
 from openita.core.audit import verify_chain
 from openita.core.errors import ActionRefused, PhaseClosed
 from openita.core.models import AuditEntry
-
-
-def _english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
-def _actions() -> list[str]:
-    return list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+from tests.helpers import audit_actions as _actions
+from tests.helpers import english as _english
+from tests.helpers import messages_of as _messages
+from tests.helpers import page_text as _text
 
 
 def _urls(world, agency=None):

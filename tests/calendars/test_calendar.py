@@ -8,10 +8,8 @@ leaves an audit row.
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import translation
@@ -28,22 +26,12 @@ from openita.calendars.models import (
 from openita.core import thaidates
 from openita.core.errors import ActionRefused, PhaseClosed
 from openita.core.models import AuditEntry
+from tests.helpers import english as _english
+from tests.helpers import messages_of as _messages
+from tests.helpers import page_text as _text
 
 BANGKOK = thaidates.BANGKOK
 UTC = dt.UTC
-
-
-def _english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 def _errors(form, field: str) -> list[str]:
