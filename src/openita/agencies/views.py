@@ -108,7 +108,6 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "manage": user.has_perm("agencies.manage_registry"),
             "invite": user.has_perm("agencies.invite_people", agency),
         },
-        "reason_form": ReasonForm(),
     })
 
 
