@@ -11,6 +11,11 @@ ALIASES = {"demo-data": "demo_data"}
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openita.settings")
     args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] == "score":
+        # Scoring needs no database or settings: anyone can recompute a published score.
+        from openita.scoring.cli import main as score_main
+
+        sys.exit(score_main(args[2:]))
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     from django.core.management import execute_from_command_line

@@ -1,0 +1,1 @@
+"""ITA framework versions as validated data files (no Django needed to read them)."""

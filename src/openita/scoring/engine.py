@@ -1,0 +1,292 @@
+"""The ITA scoring engine: plain data in, a full breakdown out, exact arithmetic throughout.
+
+Rules (every constant comes from the framework):
+
+* An answer scores its level's value (4-level 0, 100/3, 200/3, 100; yes/no 100/0), reversed
+  (100 − value) for a negatively keyed question or sub-item.
+* Because every mean here is linear and every valid response answers every cell, the
+  agency's score for a cell is the mean over respondents, and a question is the mean of its
+  cells; an indicator is the mean of its questions (or of all its cells, if the framework
+  says so). This equals averaging per respondent first, and lets the engine count answers
+  per cell instead of looping over respondents again.
+* OIT: an item passes (100) or fails (0); a sub-indicator is the share of passing items; an
+  OIT indicator is the mean of its sub-indicators (or of its items, if configured).
+* An instrument is the mean of its indicators; the total is the weighted sum.
+* Values are exact fractions; they are rounded half-up to 2 decimals only for output and
+  before comparing with a rating threshold.
+
+No Django import: this module is the only place in openita that computes scores.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from openita.frameworks.schema import Framework, RatingRule
+
+HUNDRED = Fraction(100)
+
+
+class InvalidInput(ValueError):
+    """Input the engine cannot score; ``path`` says where (``responses.IIT[3].i4money``)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path, self.message = path, message
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    framework: str
+    cells: dict[str, Fraction]
+    questions: dict[str, Fraction]
+    indicators: dict[str, Fraction]
+    subindicators: dict[str, Fraction]
+    instruments: dict[str, Fraction]
+    weighted: dict[str, Fraction]
+    total: Fraction
+    rating: RatingRule
+    respondents: dict[str, int]
+    items: dict[str, bool] = field(default_factory=dict)
+
+
+def round2(value: Fraction) -> Fraction:
+    """Round half-up (away from zero) to 2 decimals, exactly."""
+    scaled = abs(value) * 100
+    whole = int(scaled + Fraction(1, 2))
+    return Fraction(whole if value >= 0 else -whole, 100)
+
+
+def fmt(value: Fraction) -> str:
+    """A score as text with exactly 2 decimals: ``"81.45"``."""
+    cents = int(round2(value) * 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def _mean(values: Iterable[Fraction]) -> Fraction:
+    values = list(values)
+    return sum(values, Fraction(0)) / len(values)
+
+
+# --- survey responses ------------------------------------------------------------------
+
+
+def _cell_values(framework: Framework, instrument: str) -> dict[str, dict[Any, Fraction]]:
+    """Per answer key, the score of every allowed answer (polarity applied)."""
+    numbers = {i.number for i in framework.indicators_of(instrument)}
+    table: dict[str, dict[Any, Fraction]] = {}
+    for question in framework.questions:
+        if question.indicator not in numbers:
+            continue
+        levels = {lvl.answer: lvl.score for lvl in framework.scale(question.scale).levels}
+        for key, polarity in question.cells:
+            table[key] = {a: (HUNDRED - s if polarity == "-" else s) for a, s in levels.items()}
+    return table
+
+
+def _count_answers(
+    instrument: str, responses: list[Any], values: dict[str, dict[Any, Fraction]]
+) -> dict[str, Counter]:
+    """Check every response and count answers per cell; the first problem is raised."""
+    expected = set(values)
+    counts: dict[str, Counter] = {key: Counter() for key in values}
+    for index, response in enumerate(responses):
+        where = f"responses.{instrument}[{index}]"
+        if not isinstance(response, Mapping):
+            raise InvalidInput(where, "each response must be an object of answers")
+        if response.keys() != expected:
+            _explain_keys(where, set(response), expected)
+        for key, answer in response.items():
+            allowed = values[key]
+            # bool is an int in Python: true must not pass for the answer 1.
+            if answer.__class__ is bool or answer not in allowed:
+                choices = ", ".join(str(a) for a in allowed)
+                raise InvalidInput(f"{where}.{key}",
+                                   f"answer {answer!r} is not one of {choices}")
+            counts[key][answer] += 1
+    return counts
+
+
+def _explain_keys(where: str, given: set[str], expected: set[str]) -> None:
+    unknown = sorted(given - expected)
+    if unknown:
+        raise InvalidInput(f"{where}.{unknown[0]}", "unknown question code")
+    missing = sorted(expected - given)
+    raise InvalidInput(f"{where}.{missing[0]}", "answer missing")
+
+
+def _score_survey(framework: Framework, instrument: str, responses: list[Any]):
+    if not isinstance(responses, list):
+        raise InvalidInput(f"responses.{instrument}", "must be a list of responses")
+    if not responses:
+        raise InvalidInput(f"responses.{instrument}", "no responses to score")
+    values = _cell_values(framework, instrument)
+    counts = _count_answers(instrument, responses, values)
+    n = len(responses)
+    cells = {
+        key: sum((values[key][a] * c for a, c in counter.items()), Fraction(0)) / n
+        for key, counter in counts.items()
+    }
+    questions: dict[str, Fraction] = {}
+    indicators: dict[str, Fraction] = {}
+    for indicator in framework.indicators_of(instrument):
+        asked = [q for q in framework.questions if q.indicator == indicator.number]
+        for question in asked:
+            questions[question.code] = _mean(cells[k] for k, _p in question.cells)
+        if framework.aggregation.survey_indicator == "subitem_mean":
+            indicators[indicator.number] = _mean(cells[k] for q in asked for k, _p in q.cells)
+        else:
+            indicators[indicator.number] = _mean(questions[q.code] for q in asked)
+    return cells, questions, indicators, n
+
+
+# --- OIT -------------------------------------------------------------------------------
+
+
+def _score_oit(framework: Framework, decisions: Any):
+    if not isinstance(decisions, Mapping):
+        raise InvalidInput("oit", "must be an object of item codes to true/false")
+    codes = {item.code for item in framework.oit_items}
+    for code, passed in decisions.items():
+        if code not in codes:
+            raise InvalidInput(f"oit.{code}", "unknown OIT item")
+        if passed.__class__ is not bool:
+            raise InvalidInput(f"oit.{code}", f"must be true or false, not {passed!r}")
+    missing = sorted(codes - set(decisions), key=_natural)
+    if missing:
+        raise InvalidInput(f"oit.{missing[0]}", "decision missing")
+    subindicators: dict[str, Fraction] = {}
+    indicators: dict[str, Fraction] = {}
+    for indicator in framework.indicators_of("OIT"):
+        subs = [s for s in framework.subindicators if s.indicator == indicator.number]
+        items_of = {s.code: [o for o in framework.oit_items if o.subindicator == s.code]
+                    for s in subs}
+        for sub in subs:
+            subindicators[sub.code] = _mean(
+                HUNDRED if decisions[o.code] else Fraction(0) for o in items_of[sub.code])
+        if framework.aggregation.oit_indicator == "item_mean":
+            indicators[indicator.number] = _mean(
+                HUNDRED if decisions[o.code] else Fraction(0)
+                for s in subs for o in items_of[s.code])
+        else:
+            indicators[indicator.number] = _mean(subindicators[s.code] for s in subs)
+    return subindicators, indicators
+
+
+def _natural(code: str) -> tuple:
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return (code.rstrip("0123456789"), int(digits) if digits else 0, code)
+
+
+# --- given indicator scores ------------------------------------------------------------
+
+
+def _given(framework: Framework, given: Any) -> dict[str, Fraction]:
+    if not isinstance(given, Mapping):
+        raise InvalidInput("indicators", "must be an object of indicator numbers to scores")
+    numbers = {i.number for i in framework.indicators}
+    result = {}
+    for number, value in given.items():
+        number = str(number)
+        if number not in numbers:
+            raise InvalidInput(f"indicators.{number}", "unknown indicator")
+        try:
+            if value.__class__ is bool or not isinstance(value, int | float | Decimal | Fraction):
+                raise ValueError
+            exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+        except (ValueError, OverflowError):
+            raise InvalidInput(f"indicators.{number}", f"not a number: {value!r}") from None
+        if not 0 <= exact <= 100:
+            raise InvalidInput(f"indicators.{number}", "a score must be between 0 and 100")
+        result[number] = exact
+    return result
+
+
+# --- the whole computation -------------------------------------------------------------
+
+
+def rate(framework: Framework, total: Fraction, instruments: Mapping[str, Fraction],
+         indicators: Mapping[str, Fraction]) -> RatingRule:
+    """The first rating rule whose minimum and floors the rounded scores meet."""
+    rounded = {**{k: round2(v) for k, v in indicators.items()},
+               **{k: round2(v) for k, v in instruments.items()}}
+    rounded_total = round2(total)
+    for rule in framework.rating:
+        if rounded_total >= rule.min_total and all(
+                rounded[key] >= floor for key, floor in rule.floors.items()):
+            return rule
+    return framework.rating[-1]
+
+
+def score(
+    framework: Framework,
+    *,
+    indicators: Mapping[str, Any] | None = None,
+    oit: Mapping[str, bool] | None = None,
+    responses: Mapping[str, list[Any]] | None = None,
+) -> Breakdown:
+    """Score one agency. Raw responses replace the given indicators of their instrument;
+    OIT decisions replace the OIT indicators; every indicator must end up with a score."""
+    found = _given(framework, indicators) if indicators is not None else {}
+    cells: dict[str, Fraction] = {}
+    questions: dict[str, Fraction] = {}
+    subindicators: dict[str, Fraction] = {}
+    respondents = {i.code: 0 for i in framework.instruments if i.kind == "survey"}
+    if responses is not None:
+        if not isinstance(responses, Mapping):
+            raise InvalidInput("responses", "must be an object of instrument to responses")
+        for instrument, answers in responses.items():
+            if respondents.get(instrument) is None:
+                raise InvalidInput(f"responses.{instrument}", "unknown survey instrument")
+            c, q, ind, n = _score_survey(framework, instrument, answers)
+            cells.update(c)
+            questions.update(q)
+            found.update(ind)
+            respondents[instrument] = n
+    items: dict[str, bool] = {}
+    if oit is not None:
+        subindicators, ind = _score_oit(framework, oit)
+        found.update(ind)
+        items = dict(oit)
+    missing = [i.number for i in framework.indicators if i.number not in found]
+    if missing:
+        raise InvalidInput(f"indicators.{missing[0]}", "missing indicator score")
+    ordered = {i.number: found[i.number] for i in framework.indicators}
+    instruments = {
+        inst.code: _mean(ordered[i.number] for i in framework.indicators_of(inst.code))
+        for inst in framework.instruments
+    }
+    weighted = {inst.code: inst.weight * instruments[inst.code] for inst in framework.instruments}
+    total = sum(weighted.values(), Fraction(0))
+    return Breakdown(
+        framework=framework.id, cells=cells, questions=questions, indicators=ordered,
+        subindicators=subindicators, instruments=instruments, weighted=weighted, total=total,
+        rating=rate(framework, total, instruments, ordered), respondents=respondents,
+        items=items,
+    )
+
+
+def as_json(breakdown: Breakdown, *, detail: bool = False) -> dict:
+    """The CLI contract: every score a string with exactly 2 decimals."""
+    result: dict[str, Any] = {
+        "framework": breakdown.framework,
+        "indicators": {k: fmt(v) for k, v in breakdown.indicators.items()},
+        "subindicators": {k: fmt(v) for k, v in breakdown.subindicators.items()},
+        "instruments": {k: fmt(v) for k, v in breakdown.instruments.items()},
+        "weighted": {k: fmt(v) for k, v in breakdown.weighted.items()},
+        "total": fmt(breakdown.total),
+        "rating": breakdown.rating.code,
+        "respondents": dict(breakdown.respondents),
+    }
+    if detail:
+        result["questions"] = {k: fmt(v) for k, v in breakdown.questions.items()}
+        result["cells"] = {k: fmt(v) for k, v in breakdown.cells.items()}
+        result["rating_label"] = {"th": breakdown.rating.label_th,
+                                  "en": breakdown.rating.label_en}
+    return result
