@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,8 +19,20 @@ from openita.accounts.models import ConsultantTeam, Role, RoleGrant, User
 from openita.agencies.models import Agency, AgencyGroup, AgencyKind, Province
 from openita.agencies.registry_io import rebuild_lineages
 from openita.calendars.models import PHASE_ORDER, AssessmentYear, PhaseWindow, YearStatus
+from openita.frameworks import services as frameworks
+from openita.frameworks.loader import load_file
+from openita.frameworks.models import FrameworkVersion, VersionStatus
 
 PASSWORD = "correct horse battery"
+MINI_FRAMEWORK = Path(__file__).resolve().parent / "frameworks" / "mini.yaml"
+
+
+def mini_version(status: str = VersionStatus.FROZEN) -> FrameworkVersion:
+    """The tiny test framework stored as a version (frozen: the world's year is open)."""
+    version = FrameworkVersion(code="mini", source="tests", status=status)
+    frameworks._store(version, load_file(MINI_FRAMEWORK))
+    version.save()
+    return version
 
 
 @dataclass
@@ -80,7 +93,8 @@ def build_world(registration_open: bool = True) -> World:
         agency.refresh_from_db()
     team = ConsultantTeam.objects.create(name_th="ทีม X", name_en="Team X")
     team.groups.set([gx])
-    year = AssessmentYear.objects.create(fiscal_year=2570, status=YearStatus.OPEN)
+    year = AssessmentYear.objects.create(fiscal_year=2570, status=YearStatus.OPEN,
+                                         framework=mini_version())
     today = timezone.localdate()
     start = today - dt.timedelta(days=10) if registration_open else today + dt.timedelta(days=5)
     PhaseWindow.objects.bulk_create(

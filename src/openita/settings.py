@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "openita.accounts",
     "openita.agencies",
     "openita.calendars",
+    "openita.frameworks",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/", include("openita.accounts.urls")),
     path("agencies/", include("openita.agencies.urls")),
     path("years/", include("openita.calendars.urls")),
+    path("frameworks/", include("openita.frameworks.urls")),
 ]

@@ -228,6 +228,7 @@ def test_it_refuses_to_open_a_year_while_a_phase_has_no_dates(world, client_for)
 def test_nacc_opens_a_year_once_every_phase_has_dates(world, client_for):
     _close_the_world_year(world)
     year = services.create_year(2571, acting_user=world.nacc)
+    services.attach_framework(year, world.year.framework, acting_user=world.nacc)
     response = _english(client_for(world.nacc)).post(
         reverse("calendars:status", args=[2571]), {"status": "open"}, follow=True)
     assert "The year's status is changed." in _messages(response)

@@ -40,7 +40,10 @@ class AssessmentYear(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=YearStatus.choices, default=YearStatus.DRAFT
     )
-    framework_id = models.CharField(_("framework"), max_length=40, blank=True)
+    framework = models.ForeignKey(
+        "frameworks.FrameworkVersion", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="years", verbose_name=_("framework"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from openita.core import audit, thaidates
 from openita.core.errors import ActionRefused, PhaseClosed
-from openita.core.permissions import require
+from openita.core.permissions import require, require_unless_system
+from openita.frameworks import services as frameworks
 
 from .models import PHASE_ORDER, AssessmentYear, Phase, PhaseExtension, PhaseWindow, YearStatus
 
@@ -254,14 +255,34 @@ def set_year_status(year: AssessmentYear, status: str, *, acting_user: Any) -> A
                 _("Set the dates of every phase before opening the year. Missing: %(names)s")
                 % {"names": names}
             )
+        if year.framework is None:
+            raise ActionRefused(_("Choose the year's framework before opening it."))
     if status == YearStatus.DRAFT and year.enrolments.exclude(state="not_registered").exists():
         raise ActionRefused(_("Agencies have already enrolled in this year; it cannot go back "
                               "to preparation."))
     before = {"status": year.status}
     year.status = status
     year.save(update_fields=["status"])
+    if status == YearStatus.OPEN:  # the method may not change under the agencies' feet
+        frameworks.freeze(year.framework, acting_user=acting_user)
     audit.record("year.set_status", actor=acting_user, obj=year, before=before,
                  after={"status": status})
+    return year
+
+
+@transaction.atomic
+def attach_framework(year: AssessmentYear, version: Any, *, acting_user: Any) -> AssessmentYear:
+    """Choose the framework a year is assessed with; only before the year first opens."""
+    require_unless_system(acting_user, "calendars.manage_years")
+    year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
+    if year.status != YearStatus.DRAFT:
+        raise ActionRefused(_("The framework of a year that has opened cannot change."),
+                            field="framework")
+    before = {"framework": year.framework.code if year.framework else None}
+    year.framework = version
+    year.save(update_fields=["framework"])
+    audit.record("year.attach_framework", actor=acting_user, obj=year, before=before,
+                 after={"framework": version.code, "checksum": version.checksum})
     return year
 
 

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from openita.agencies.models import code_validator
+
+
+class CloneForm(forms.Form):
+    code = forms.CharField(label=_("Code of the new draft"), max_length=40,
+                           validators=[code_validator],
+                           help_text=_("For example ita-2570. Letters, digits, dots, dashes."))
+    fiscal_year = forms.IntegerField(label=_("Fiscal year (B.E.)"), min_value=2560,
+                                     max_value=2700)
+
+
+class DraftForm(forms.Form):
+    text = forms.CharField(
+        label=_("Framework (YAML)"),
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false",
+                                     "style": "font-family: monospace; max-width: none"}),
+        help_text=_("The whole framework is checked when you save; nothing is saved if any "
+                    "part is invalid."),
+    )
+
+
+class AttachForm(forms.Form):
+    framework = forms.ModelChoiceField(label=_("Framework"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from .models import FrameworkVersion
+
+        super().__init__(*args, **kwargs)
+        self.fields["framework"].queryset = FrameworkVersion.objects.all()

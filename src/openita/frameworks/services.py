@@ -1,0 +1,157 @@
+"""Framework versions in the database: load a shipped file, clone, edit a draft, attach to a
+year, freeze when the year opens. Every change is audited."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from fractions import Fraction
+from typing import Any
+
+import yaml
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openita.core import audit
+from openita.core.errors import ActionRefused
+from openita.core.permissions import require, require_unless_system
+
+from . import loader
+from .models import FrameworkVersion, VersionStatus
+from .schema import Framework
+
+
+def to_data(framework: Framework) -> dict:
+    """The framework as plain JSON-safe data; fractions as exact strings ("100/3")."""
+    return _plain(framework.model_dump(mode="python"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def checksum_of(data: dict) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def to_yaml(framework: Framework) -> str:
+    return yaml.safe_dump(to_data(framework), allow_unicode=True, sort_keys=False, width=100)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(checksum: str, content: str) -> Framework:
+    return Framework.model_validate(json.loads(content))
+
+
+def framework_of(version: FrameworkVersion) -> Framework:
+    """The parsed framework of a stored version, cached by content (no query, no parse on
+    the next call); survey pages and scoring read it this way."""
+    return _parsed(version.checksum, json.dumps(version.content, sort_keys=True))
+
+
+def _store(version: FrameworkVersion, framework: Framework) -> None:
+    data = to_data(framework)
+    version.content = data
+    version.checksum = checksum_of(data)
+    version.fiscal_year = framework.fiscal_year
+    version.title_th, version.title_en = framework.title_th, framework.title_en
+
+
+@transaction.atomic
+def load_shipped(framework_id: str, *, acting_user: Any) -> FrameworkVersion:
+    """Store (or refresh, while still a draft) a framework file that ships with openita.
+
+    People need the NACC role; the command line and the demo act as the system.
+    """
+    require_unless_system(acting_user, "frameworks.manage_frameworks")
+    framework = loader.get(framework_id)
+    version = FrameworkVersion.objects.select_for_update().filter(code=framework.id).first()
+    if version is not None and version.is_frozen:
+        if version.checksum != checksum_of(to_data(framework)):
+            raise ActionRefused(_("Framework %(code)s is frozen; its file changed since. Clone "
+                                  "it under a new code instead.") % {"code": version.code})
+        return version
+    before = version.checksum if version else None
+    version = version or FrameworkVersion(code=framework.id, source=f"file {framework.id}.yaml",
+                                          created_by=_user(acting_user))
+    _store(version, framework)
+    if before == version.checksum:
+        return version
+    version.save()
+    audit.record("framework.load", actor=acting_user, obj=version,
+                 before={"checksum": before}, after={"checksum": version.checksum})
+    return version
+
+
+def _user(acting_user: Any):
+    return acting_user if getattr(acting_user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def clone(version: FrameworkVersion, code: str, fiscal_year: int, *,
+          acting_user: Any) -> FrameworkVersion:
+    """A new draft copied from ``version``, to be edited for another year."""
+    require(acting_user, "frameworks.manage_frameworks")
+    if FrameworkVersion.objects.filter(code__iexact=code).exists():
+        raise ActionRefused(_("The code %(code)s is taken.") % {"code": code}, field="code")
+    data = {**version.content, "id": code, "fiscal_year": fiscal_year}
+    framework = _validate(data, code)
+    copy = FrameworkVersion(code=code, source=f"clone of {version.code}",
+                            created_by=_user(acting_user))
+    _store(copy, framework)
+    copy.save()
+    audit.record("framework.clone", actor=acting_user, obj=copy,
+                 after={"from": version.code, "checksum": copy.checksum})
+    return copy
+
+
+def _validate(data: dict, name: str) -> Framework:
+    try:
+        return loader.parse(json.dumps(data, ensure_ascii=False), name)
+    except loader.FrameworkError as error:
+        raise ActionRefused(_("%(path)s: %(reason)s") % {"path": error.path or name,
+                                                          "reason": error.reason}) from None
+
+
+@transaction.atomic
+def save_draft_text(version: FrameworkVersion, text: str, *,
+                    acting_user: Any) -> FrameworkVersion:
+    """Replace a draft with edited YAML, after validating it whole; a frozen one refuses."""
+    require(acting_user, "frameworks.manage_frameworks")
+    version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_frozen:
+        raise ActionRefused(_("This framework is frozen: a year that uses it has opened."))
+    try:
+        framework = loader.parse(text, version.code)
+    except loader.FrameworkError as error:
+        raise ActionRefused(_("%(path)s: %(reason)s") % {
+            "path": error.path or _("the text"), "reason": error.reason}, field="text") from None
+    if framework.id != version.code:
+        raise ActionRefused(_("The id must stay %(code)s.") % {"code": version.code},
+                            field="text")
+    before = version.checksum
+    _store(version, framework)
+    if before != version.checksum:
+        version.save()
+        audit.record("framework.edit", actor=acting_user, obj=version,
+                     before={"checksum": before}, after={"checksum": version.checksum})
+    return version
+
+
+def freeze(version: FrameworkVersion, *, acting_user: Any) -> None:
+    """Called in the transaction that opens a year: the version can no longer change."""
+    if version.is_frozen:
+        return
+    FrameworkVersion.objects.filter(pk=version.pk).update(
+        status=VersionStatus.FROZEN, frozen_at=timezone.now())
+    audit.record("framework.freeze", actor=acting_user, obj=version,
+                 after={"checksum": version.checksum})
