@@ -20,6 +20,8 @@ from django.utils import timezone
 from openita.accounts.models import ConsultantTeam, Role, RoleGrant, User
 from openita.calendars.models import PHASE_ORDER, AssessmentYear, Phase, PhaseWindow, YearStatus
 from openita.core import audit, thaidates
+from openita.frameworks import loader
+from openita.frameworks import services as frameworks
 
 from . import demo_names as names
 from .models import (
@@ -34,6 +36,7 @@ from .models import (
 from .registry_io import rebuild_lineages
 
 DEMO_PASSWORD = "openita-demo"
+DEMO_ACTOR = "openita demo-data"
 DEMO_DOMAIN = "openita.demo"
 
 # National mix for 8,400 agencies. [C] counts where research gives them (SAO L/M/S,
@@ -279,11 +282,16 @@ def _link_parents(agencies: list[Agency]) -> None:
 def _demo_year(today: dt.date) -> tuple[AssessmentYear, AssessmentYear]:
     """The running fiscal year, open, with registration open today; last year closed."""
     fiscal = thaidates.fiscal_year_of(today)
+    # The newest shipped framework scores the demo years (frozen: the years have opened).
+    for code in loader.shipped():
+        version = frameworks.load_shipped(code, acting_user=DEMO_ACTOR)
+    frameworks.freeze(version, acting_user=DEMO_ACTOR)
     last, _ = AssessmentYear.objects.get_or_create(
         fiscal_year=fiscal - 1, defaults={"title": f"ITA {fiscal - 1}",
-                                          "status": YearStatus.CLOSED})
+                                          "status": YearStatus.CLOSED, "framework": version})
     year, created = AssessmentYear.objects.get_or_create(
-        fiscal_year=fiscal, defaults={"title": f"ITA {fiscal}", "status": YearStatus.OPEN})
+        fiscal_year=fiscal, defaults={"title": f"ITA {fiscal}", "status": YearStatus.OPEN,
+                                      "framework": version})
     if created:
         start = today - dt.timedelta(days=14)
         offsets = {  # (first day, last day) after the registration opened
@@ -409,7 +417,7 @@ def generate(agency_count: int, seed: int, today: dt.date | None = None) -> Demo
     by_code = {a.code: a for a in agencies}
     user_count, personas = _people(gen, agencies, teams, demo, by_code["MIN-MOI"])
     _contacts_and_enrolments(gen, agencies, year, last, demo)
-    audit.record("demo.generate", actor="openita demo-data", object_type="demo",
+    audit.record("demo.generate", actor=DEMO_ACTOR, object_type="demo",
                  after={"agencies": len(agencies), "seed": seed, "users": user_count})
     return DemoResult(agencies=len(agencies), users=user_count, year=year.fiscal_year,
                       personas=personas, demo_agency=f"{demo.code} {demo.name_th}")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:fiscal_year>/window/", views.window_save, name="window"),
     path("<int:fiscal_year>/status/", views.year_status, name="status"),
     path("<int:fiscal_year>/extend/", views.extend, name="extend"),
+    path("<int:fiscal_year>/framework/", views.attach_framework, name="framework"),
 ]

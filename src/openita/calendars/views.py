@@ -14,6 +14,7 @@ from openita.agencies.services import agency_by_code, visible_agencies
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import posted, refuse_into_form, refuse_into_messages
+from openita.frameworks.forms import AttachForm
 
 from . import services
 from .forms import ExtensionForm, WindowForm, YearForm
@@ -53,7 +54,8 @@ def year_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     return _render_detail(request, year)
 
 
-def _render_detail(request, year, window_form=None, extension_form=None, status=200):
+def _render_detail(request, year, window_form=None, extension_form=None, framework_form=None,
+                   status=200):
     can_manage = request.user.has_perm("calendars.manage_years")
     windows = {p.phase: p for p in services.calendar_of(year)}
 
@@ -74,6 +76,8 @@ def _render_detail(request, year, window_form=None, extension_form=None, status=
     return render(request, "calendars/year_detail.html", {
         "year": year, "rows": rows, "can_manage": can_manage, "extensions": extensions,
         "extension_form": extension_form or ExtensionForm(),
+        "framework_form": framework_form or AttachForm(
+            initial={"framework": year.framework_id}),
     }, status=status)
 
 
@@ -107,6 +111,24 @@ def year_status(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     except ActionRefused as error:
         refuse_into_messages(request, error)
     return redirect("calendars:detail", fiscal_year=fiscal_year)
+
+
+@login_required
+@require_POST
+def attach_framework(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    require(request.user, "calendars.manage_years")
+    year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
+    form = AttachForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attach_framework(year, form.cleaned_data["framework"],
+                                      acting_user=request.user)
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The year's framework is set."))
+            return redirect("calendars:detail", fiscal_year=fiscal_year)
+    return _render_detail(request, year, framework_form=form, status=400)
 
 
 @login_required
