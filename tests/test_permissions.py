@@ -44,6 +44,10 @@ def _pages(w):
         (reverse("accounts:teams"), {"nacc"}, None),
         (reverse("accounts:team_new"), {"nacc"}, None),
         (reverse("accounts:team_edit", args=[w.team_x.pk]), {"nacc"}, None),
+        (reverse("frameworks:list"), ROLES, None),
+        (reverse("frameworks:detail", args=["ita-2568"]), ROLES, None),
+        (reverse("frameworks:detail", args=["mini"]), ROLES, None),
+        (reverse("frameworks:edit", args=["mini"]), {"nacc"}, None),
     ]
 
 
