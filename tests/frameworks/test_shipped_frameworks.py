@@ -95,3 +95,25 @@ def _all(framework, iit, eit, oit):
 def test_ita_2568_levels_and_instrument_floors(ita2568, iit, eit, oit, level):
     result = score(ita2568, indicators=_all(ita2568, iit, eit, oit))
     assert result.rating.code == level
+
+
+def _best_answers(framework, instrument: str) -> dict:
+    """For every answer cell, the answer that scores 100 (it depends on the polarity)."""
+    numbers = {i.number for i in framework.indicators_of(instrument)}
+    best = {}
+    for question in (q for q in framework.questions if q.indicator in numbers):
+        levels = framework.scale(question.scale).levels
+        for key, polarity in question.cells:
+            wanted = 100 if polarity == "+" else 0
+            best[key] = next(lvl.answer for lvl in levels if lvl.score == wanted)
+    return best
+
+
+@pytest.mark.parametrize(("code", "top"), [("ita-2564", "AA"), ("ita-2568", "excellent")])
+def test_all_best_answers_and_every_item_passing_give_100_and_the_top_level(code, top):
+    framework = loader.get(code)
+    result = score(framework, oit={o.code: True for o in framework.oit_items}, responses={
+        "IIT": [_best_answers(framework, "IIT")] * 3, "EIT": [_best_answers(framework, "EIT")]})
+    assert result.total == 100 and result.rating.code == top
+    assert set(result.questions.values()) == {100}
+    assert result.respondents == {"IIT": 3, "EIT": 1}
