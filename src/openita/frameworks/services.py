@@ -3,7 +3,6 @@ year, freeze when the year opens. Every change is audited."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from fractions import Fraction
@@ -47,15 +46,17 @@ def to_yaml(framework: Framework) -> str:
     return yaml.safe_dump(to_data(framework), allow_unicode=True, sort_keys=False, width=100)
 
 
-@functools.lru_cache(maxsize=32)
-def _parsed(checksum: str, content: str) -> Framework:
-    return Framework.model_validate(json.loads(content))
+# Parsed versions by content checksum; a handful of versions exist, so no eviction.
+_PARSED: dict[str, Framework] = {}
 
 
 def framework_of(version: FrameworkVersion) -> Framework:
-    """The parsed framework of a stored version, cached by content (no query, no parse on
-    the next call); survey pages and scoring read it this way."""
-    return _parsed(version.checksum, json.dumps(version.content, sort_keys=True))
+    """The parsed framework of a stored version, cached by content checksum, so the next
+    call costs neither a query nor a parse; survey pages and scoring read it this way."""
+    framework = _PARSED.get(version.checksum)
+    if framework is None:
+        framework = _PARSED[version.checksum] = Framework.model_validate(version.content)
+    return framework
 
 
 def _store(version: FrameworkVersion, framework: Framework) -> None:
