@@ -7,6 +7,7 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
 
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear, YearStatus
@@ -97,7 +98,7 @@ def test_an_invalid_edit_is_refused_with_its_reason_and_nothing_changes(world, c
 
 def test_a_year_cannot_open_without_a_framework(world):
     year = _draft_year(world)
-    with pytest.raises(ActionRefused, match="framework"):
+    with translation.override("en"), pytest.raises(ActionRefused, match="framework"):
         calendar.set_year_status(year, YearStatus.OPEN, acting_user=world.nacc)
 
 
@@ -128,7 +129,7 @@ def test_the_framework_commands(world, capsys):
     assert "Use of budget" in capsys.readouterr().out
     with pytest.raises(CommandError, match="unknown framework"):
         call_command("framework", "show", "ita-1999")
-    with pytest.raises(CommandError, match="has opened"):
+    with translation.override("en"), pytest.raises(CommandError, match="has opened"):
         call_command("framework", "load", "ita-2564", "--year", "2570")
 
 
