@@ -37,6 +37,7 @@ def test_the_outline_marks_what_is_not_confirmed(world, client_for):
     body = page_text(english(client_for(world.admin_a)).get(
         reverse("frameworks:detail", args=["ita-2568"])))
     assert "not confirmed" in body and "O26" in body and "Needs urgent improvement" in body
+    assert "Sub-district Administrative Organisation" in body  # agency notes name the types
     thai = page_text(client_for(world.admin_a).get(
         reverse("frameworks:detail", args=["ita-2564"])))
     assert "ยังไม่ยืนยัน" in thai or "ไม่ได้รับการยืนยัน" in thai

@@ -65,7 +65,9 @@ def tree(framework: Framework) -> list[dict]:
         for indicator in framework.indicators_of(instrument.code):
             subs = [
                 {"sub": sub, "items": [
-                    {"item": item, "time": TIME_RULES[item.time_rule]}
+                    {"item": item, "time": TIME_RULES[item.time_rule],
+                     "notes": [{"kinds": _kind_labels(n.kinds), "note": n}
+                               for n in item.agency_notes]}
                     for item in framework.oit_items if item.subindicator == sub.code]}
                 for sub in framework.subindicators if sub.indicator == indicator.number
             ]
@@ -78,3 +80,9 @@ def tree(framework: Framework) -> list[dict]:
         sections.append({"instrument": instrument, "weight": percent(instrument.weight),
                          "indicators": indicators})
     return sections
+
+
+def _kind_labels(kinds: list[str]) -> str:
+    from openita.agencies.models import AgencyKind
+
+    return ", ".join(str(AgencyKind(k).label) if k in AgencyKind.values else k for k in kinds)
