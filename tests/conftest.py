@@ -15,3 +15,13 @@ def _plain_static_files(settings):
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test gets its own empty cache (rate limits, one-time passwords) and SMS outbox.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "test"}}
+    settings.SMS_GATEWAY = "console"
+    from django.core.cache import cache
+
+    from openita.surveys import sms
+
+    cache.clear()
+    sms.SENT.clear()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "openita.agencies",
     "openita.calendars",
     "openita.frameworks",
+    "openita.surveys",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +138,10 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One-time passwords and rate limits must be shared by every worker process of the
+    # embedded server, so the embedded cache lives in files, not in one process's memory.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": DATA_DIR / "cache"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -209,3 +213,16 @@ LOGGING = {
 }
 
 OPENITA_INVITATION_DAYS = 14
+
+# Surveys. Phones are stored only as HMACs under this key (default: derived from SECRET_KEY).
+OPENITA_PHONE_KEY = os.environ.get("OPENITA_PHONE_KEY", "")
+# SMS gateway: "console" (log), "file" (write to var/sms/), or "http" (SMS_HTTP_URL, with
+# SMS_HTTP_TOKEN as a bearer token; the body is JSON {"to": …, "text": …}).
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "file")
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+SMS_FILE_DIR = DATA_DIR / "sms"
+OTP_TTL_SECONDS = 300
+OTP_MAX_TRIES = 5
+# Sends allowed per window: per phone, per network address, per browser session.
+OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (10, 3600), "session": (3, 3600)}

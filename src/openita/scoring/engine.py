@@ -121,6 +121,11 @@ def _explain_keys(where: str, given: set[str], expected: set[str]) -> None:
     raise InvalidInput(f"{where}.{missing[0]}", "answer missing")
 
 
+def check_response(framework: Framework, instrument: str, answers: Any) -> None:
+    """Raise InvalidInput unless ``answers`` is one complete, valid response."""
+    _count_answers(instrument, [answers], _cell_values(framework, instrument))
+
+
 def _score_survey(framework: Framework, instrument: str, responses: list[Any]):
     if not isinstance(responses, list):
         raise InvalidInput(f"responses.{instrument}", "must be a list of responses")

@@ -1,0 +1,93 @@
+"""Survey links, duplicate control and anonymous responses.
+
+Anonymity by construction: a ``Response`` row holds the agency-year, the instrument, the
+channel, the EIT respondent type, the answers, quality flags, the submission *date* and a
+receipt (the hash of a random key that only the respondent's browser held) — nothing that
+names a person, an account, a phone, a code, an address or a session. What prevents
+duplicates lives in other tables that carry no timestamp and no reference to a response:
+access codes as hashes, phones as keyed hashes (HMAC) per agency-year.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Instrument(models.TextChoices):
+    IIT = "IIT", _("IIT (staff)")
+    EIT = "EIT", _("EIT (service users)")
+
+
+class Channel(models.TextChoices):
+    SELF = "self", _("Answered by the respondent")
+    CONSULTANT = "consultant", _("Telephone interview by a consultant")
+
+
+class RespondentType(models.TextChoices):
+    PERSON = "person", _("A member of the public")
+    BUSINESS = "business", _("A business or organisation")
+    AGENCY = "agency", _("Another state agency")
+
+
+class SurveyLink(models.Model):
+    """The short public code of an agency's surveys in one year (/go/iit/<code>)."""
+
+    enrolment = models.OneToOneField("agencies.Enrolment", on_delete=models.PROTECT,
+                                     related_name="survey_link")
+    code = models.CharField(max_length=12, unique=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AccessCode(models.Model):
+    """A one-time IIT code, kept only as a hash; ``used`` flips when a response uses it."""
+
+    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
+                                  related_name="access_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"access code {self.code_hash[:8]}…"
+
+
+class PhoneClaim(models.Model):
+    """One EIT response per phone per agency-year: the phone as an HMAC, nothing else."""
+
+    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
+                                  related_name="+")
+    phone_hmac = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "phone_hmac"],
+                                               name="one_claim_per_phone_and_agency_year")]
+
+    def __str__(self) -> str:
+        return f"phone claim {self.phone_hmac[:8]}…"
+
+
+class Response(models.Model):
+    # A random key: rows cannot be ordered by their identifiers.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
+                                  related_name="responses")
+    instrument = models.CharField(max_length=3, choices=Instrument.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SELF)
+    respondent_type = models.CharField(max_length=16, choices=RespondentType.choices,
+                                       blank=True)
+    answers = models.JSONField()
+    flags = models.JSONField(default=list, blank=True)
+    submitted_on = models.DateField()
+    receipt = models.CharField(max_length=64, unique=True)
+    excluded = models.BooleanField(default=False)
+    excluded_reason = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["enrolment", "instrument", "submitted_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} response"

@@ -1,0 +1,244 @@
+"""Survey links, access codes, phone verification and anonymous, idempotent submission."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars import services as calendar
+from openita.calendars.models import Phase
+from openita.core import audit
+from openita.core.errors import ActionRefused
+from openita.core.permissions import require
+from openita.frameworks import services as frameworks
+from openita.scoring import InvalidInput, check_response
+
+from . import sms
+from .models import AccessCode, Channel, Instrument, PhoneClaim, Response, SurveyLink
+
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
+ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PHASES = {Instrument.IIT: Phase.IIT_COLLECTION, Instrument.EIT: Phase.EIT_COLLECTION}
+
+
+# --- links -----------------------------------------------------------------------------
+
+
+def link_for(enrolment: Enrolment) -> SurveyLink:
+    """The agency-year's short code, created on first use (six characters)."""
+    link = SurveyLink.objects.filter(enrolment=enrolment).first()
+    while link is None:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        try:
+            with transaction.atomic():
+                link = SurveyLink.objects.create(enrolment=enrolment, code=code)
+        except IntegrityError:  # the code was taken (or a parallel request made the link)
+            link = SurveyLink.objects.filter(enrolment=enrolment).first()
+    return link
+
+
+def open_survey(code: str, instrument: str, now: dt.datetime | None = None):
+    """The enrolment and framework behind ``/go/<instrument>/<code>``; refuses politely when
+    the code is unknown or the collection window is not open for that agency."""
+    link = (SurveyLink.objects.select_related("enrolment__agency", "enrolment__year__framework")
+            .filter(code=(code or "").lower()).first())
+    if link is None or link.enrolment.state == EnrolmentState.NOT_REGISTERED:
+        raise ActionRefused(_("This survey link is not valid. Check the address or the QR "
+                              "code you received from the agency."))
+    enrolment = link.enrolment
+    if enrolment.year.framework is None:
+        raise ActionRefused(_("This survey is not ready yet."))
+    calendar.require_open(enrolment.year, PHASES[instrument], enrolment.agency, now)
+    return enrolment, frameworks.framework_of(enrolment.year.framework)
+
+
+# --- IIT access codes ------------------------------------------------------------------
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_access_code(code: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", (code or "").upper())
+
+
+@transaction.atomic
+def issue_access_codes(enrolment: Enrolment, count: int, *, acting_user: Any) -> list[str]:
+    """New one-time IIT codes; only their hashes are kept, so print them now."""
+    require(acting_user, "surveys.manage_links", enrolment.agency)
+    if not 1 <= count <= 2000:
+        raise ActionRefused(_("Issue between 1 and 2,000 codes at a time."), field="count")
+    codes = set()
+    while len(codes) < count:
+        raw = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(8))
+        codes.add(raw)
+    AccessCode.objects.bulk_create(
+        AccessCode(enrolment=enrolment, code_hash=_hash(c)) for c in codes)
+    audit.record("surveys.issue_codes", actor=acting_user, obj=enrolment,
+                 after={"count": count})
+    return sorted(f"{c[:4]}-{c[4:]}" for c in codes)
+
+
+def access_code_is_open(enrolment: Enrolment, code: str) -> bool:
+    return AccessCode.objects.filter(enrolment=enrolment, code_hash=_hash(
+        normalise_access_code(code)), used=False).exists()
+
+
+# --- EIT phone verification ------------------------------------------------------------
+
+
+def normalise_phone(phone: str) -> str:
+    """A Thai mobile number as 10 digits (0XXXXXXXXX); +66 and spaces are accepted."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("66") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not re.fullmatch(r"0[689]\d{8}", digits):
+        raise ActionRefused(_("Enter a Thai mobile number of 10 digits, e.g. 081 234 5678."),
+                            field="phone")
+    return digits
+
+
+def phone_hmac(phone: str) -> str:
+    key = settings.OPENITA_PHONE_KEY or settings.SECRET_KEY
+    return hmac.new(f"openita-phone:{key}".encode(), phone.encode(), "sha256").hexdigest()
+
+
+def _limited(kind: str, key: str) -> bool:
+    """Count one more send for ``key``; True when the limit for ``kind`` is passed."""
+    limit, seconds = settings.OTP_SEND_LIMITS[kind]
+    name = f"otp-limit:{kind}:{_hash(key)}"
+    cache.add(name, 0, seconds)
+    try:
+        used = cache.incr(name)
+    except ValueError:  # expired between add and incr
+        cache.set(name, 1, seconds)
+        used = 1
+    return used > limit
+
+
+def send_otp(enrolment: Enrolment, phone: str, *, session_key: str, address: str) -> str:
+    """Text a one-time password; returns the normalised phone. Sends are limited per phone,
+    per network address and per browser session, so the page cannot bomb a phone."""
+    phone = normalise_phone(phone)
+    digest = phone_hmac(phone)
+    if PhoneClaim.objects.filter(enrolment=enrolment, phone_hmac=digest).exists():
+        raise ActionRefused(_("This phone number has already answered this agency's survey "
+                              "this year."), field="phone")
+    for kind, key in (("phone", digest), ("address", address), ("session", session_key)):
+        if _limited(kind, key):
+            raise ActionRefused(_("Too many codes were requested. Please wait an hour and "
+                                  "try again."), field="phone")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    cache.set(_otp_key(enrolment, digest),
+              {"hash": _hash(code), "tries": 0}, settings.OTP_TTL_SECONDS)
+    sms.gateway().send(phone, _("Your openita code for %(agency)s: %(code)s (valid 5 minutes)")
+                       % {"agency": enrolment.agency.name_th, "code": code})
+    return phone
+
+
+def _otp_key(enrolment: Enrolment, digest: str) -> str:
+    return f"otp:{enrolment.pk}:{digest}"
+
+
+@transaction.atomic
+def verify_otp(enrolment: Enrolment, phone: str, code: str) -> None:
+    """Check the one-time password and claim the phone for this agency-year.
+
+    The claim is written now, not when the answers are submitted, so its place in the
+    table follows verification order, not submission order.
+    """
+    digest = phone_hmac(normalise_phone(phone))
+    key = _otp_key(enrolment, digest)
+    challenge = cache.get(key)
+    if challenge is None:
+        raise ActionRefused(_("The code has expired. Ask for a new one."), field="code")
+    if challenge["tries"] >= settings.OTP_MAX_TRIES:
+        cache.delete(key)
+        raise ActionRefused(_("Too many wrong codes. Ask for a new one."), field="code")
+    if not hmac.compare_digest(challenge["hash"], _hash((code or "").strip())):
+        challenge["tries"] += 1
+        cache.set(key, challenge, settings.OTP_TTL_SECONDS)
+        raise ActionRefused(_("The code is not right. Check the SMS and try again."),
+                            field="code")
+    cache.delete(key)
+    try:
+        with transaction.atomic():
+            PhoneClaim.objects.create(enrolment=enrolment, phone_hmac=digest)
+    except IntegrityError:
+        raise ActionRefused(_("This phone number has already answered this agency's survey "
+                              "this year."), field="phone") from None
+
+
+# --- submission ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    response: Response
+    replayed: bool
+
+
+def new_submission_key() -> str:
+    """A random key put in the form when it is first served; its hash becomes the receipt."""
+    return secrets.token_urlsafe(24)
+
+
+@transaction.atomic
+def submit(
+    enrolment: Enrolment,
+    instrument: str,
+    answers: dict,
+    *,
+    submission_key: str,
+    channel: str = Channel.SELF,
+    respondent_type: str = "",
+    access_code: str | None = None,
+    flags: list[str] | None = None,
+    framework=None,
+) -> Submission:
+    """Store one complete response, once.
+
+    A replay of the same submission key (double tap, retry after a timeout) returns the
+    stored response instead of a second row. An IIT access code is marked used in the same
+    transaction. Nothing is stored when any answer is missing or out of its scale.
+    """
+    receipt = _hash(f"receipt:{submission_key}")
+    existing = Response.objects.filter(receipt=receipt).first()
+    if existing is not None:
+        return Submission(existing, replayed=True)
+    framework = framework or frameworks.framework_of(enrolment.year.framework)
+    try:
+        check_response(framework, instrument, answers)
+    except InvalidInput as error:
+        raise ActionRefused(_("Some answers are missing or not valid (%(where)s). Please go "
+                              "back and check them.") % {"where": error.path}) from None
+    if access_code is not None:
+        used = AccessCode.objects.filter(
+            enrolment=enrolment, code_hash=_hash(normalise_access_code(access_code)),
+            used=False).update(used=True)
+        if used != 1:
+            raise ActionRefused(_("This access code is not valid or was already used."),
+                                field="access_code")
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                enrolment=enrolment, instrument=instrument, channel=channel,
+                respondent_type=respondent_type, answers=answers, flags=flags or [],
+                submitted_on=timezone.localdate(), receipt=receipt)
+    except IntegrityError:  # the same key committed in parallel: answer like the first
+        transaction.set_rollback(True)
+        return Submission(Response.objects.get(receipt=receipt), replayed=True)
+    return Submission(response, replayed=False)

@@ -1,0 +1,30 @@
+"""A world whose IIT and EIT collection windows are open, with agency A enrolled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars.models import Phase, PhaseWindow
+from openita.surveys import services
+
+
+@pytest.fixture
+def collecting(world):
+    today = timezone.localdate()
+    PhaseWindow.objects.filter(year=world.year, phase__in=[
+        Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
+        opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=20))
+    world.enrolment = Enrolment.objects.create(
+        agency=world.agency_a, year=world.year, state=EnrolmentState.HEADCOUNT_APPROVED,
+        headcount=120)
+    world.link = services.link_for(world.enrolment)
+    return world
+
+
+def iit_answers(level: int = 4) -> dict:
+    """A complete mini-framework IIT response (q1a–c, q2, q3)."""
+    return {"q1a": level, "q1b": level, "q1c": 5 - level, "q2": "no", "q3": 5 - level}
