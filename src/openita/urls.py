@@ -15,4 +15,5 @@ urlpatterns = [
     path("agencies/", include("openita.agencies.urls")),
     path("years/", include("openita.calendars.urls")),
     path("frameworks/", include("openita.frameworks.urls")),
+    path("go/", include("openita.surveys.urls")),
 ]

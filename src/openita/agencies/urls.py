@@ -1,5 +1,7 @@
 from django.urls import path, re_path
 
+from openita.surveys import agency_views as surveys
+
 from . import views
 
 app_name = "agencies"
@@ -17,6 +19,8 @@ urlpatterns = [
     path("<int:pk>/contacts/<int:contact_id>/delete/", views.contact_delete,
          name="contact_delete"),
     path("<int:pk>/invite/", views.invite, name="invite"),
+    path("<int:pk>/surveys/", surveys.surveys_page, name="surveys"),
+    path("<int:pk>/surveys/qr-<str:instrument>.<str:fmt>", surveys.qr_code, name="qr"),
     path("<int:pk>/years/<int:fiscal_year>/enrol/", views.enrol, name="enrol"),
     path("<int:pk>/years/<int:fiscal_year>/headcount/", views.headcount, name="headcount"),
     path("<int:pk>/years/<int:fiscal_year>/headcount/approve/", views.approve_headcount,

@@ -44,6 +44,10 @@ class AssessmentYear(models.Model):
         "frameworks.FrameworkVersion", on_delete=models.PROTECT, null=True, blank=True,
         related_name="years", verbose_name=_("framework"),
     )
+    iit_requires_access_code = models.BooleanField(
+        _("IIT respondents need a one-time access code"), default=True)
+    provisional_scores_visible = models.BooleanField(
+        _("agencies see provisional scores during collection"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

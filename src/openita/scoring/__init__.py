@@ -1,7 +1,18 @@
 """The pure scoring engine (no Django): ``score()`` turns framework + answers into a breakdown."""
 
-from .engine import Breakdown, InvalidInput, as_json, check_response, fmt, rate, round2, score
+from .engine import (
+    Breakdown,
+    InvalidInput,
+    as_json,
+    check_response,
+    fmt,
+    rate,
+    round2,
+    score,
+    survey_scores,
+)
 
 __all__ = [
     "Breakdown", "InvalidInput", "as_json", "check_response", "fmt", "rate", "round2", "score",
+    "survey_scores",
 ]

@@ -126,6 +126,13 @@ def check_response(framework: Framework, instrument: str, answers: Any) -> None:
     _count_answers(instrument, [answers], _cell_values(framework, instrument))
 
 
+def survey_scores(framework: Framework, instrument: str, responses: list[Any]):
+    """Indicator scores and the instrument score from raw responses of one instrument
+    (provisional scores during collection use this, never a second implementation)."""
+    _cells, _questions, indicators, n = _score_survey(framework, instrument, responses)
+    return indicators, _mean(indicators.values()), n
+
+
 def _score_survey(framework: Framework, instrument: str, responses: list[Any]):
     if not isinstance(responses, list):
         raise InvalidInput(f"responses.{instrument}", "must be a list of responses")

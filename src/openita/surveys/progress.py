@@ -1,0 +1,88 @@
+"""Collection progress of an agency: responses so far, the minimum sample, a forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils import timezone
+
+from openita.agencies.models import Enrolment
+from openita.calendars import services as calendar
+from openita.frameworks.schema import Framework
+from openita.scoring import fmt, survey_scores
+
+from .models import Instrument, Response
+from .services import PHASES
+
+
+def minimum_sample(framework: Framework, enrolment: Enrolment, instrument: str) -> int | None:
+    """The framework's minimum for this agency; None for IIT without a headcount yet."""
+    if instrument == Instrument.IIT:
+        policy, headcount = framework.samples.iit, enrolment.headcount
+        if not headcount:
+            return None
+        if headcount < policy.everyone_below:
+            return headcount
+        wanted = max(policy.minimum, math.ceil(policy.fraction * headcount))
+        if policy.maximum:
+            wanted = min(wanted, policy.maximum)
+        return min(wanted, headcount)
+    agency = enrolment.agency
+    for row in framework.samples.eit.rows:
+        if agency.kind in row.kinds and row.size_class in (None, agency.size_class or None):
+            return row.minimum
+    return framework.samples.eit.default_minimum
+
+
+@dataclass(frozen=True)
+class InstrumentProgress:
+    instrument: str
+    count: int
+    minimum: int | None
+    per_day: list[tuple[dt.date, int]]
+    closes_on: dt.date | None
+    forecast: int | None
+    provisional: str | None = None  # the instrument score, already rounded for display
+
+    @property
+    def reached(self) -> bool:
+        return self.minimum is not None and self.count >= self.minimum
+
+    @property
+    def at_risk(self) -> bool:
+        return self.minimum is not None and not self.reached and (
+            self.forecast is None or self.forecast < self.minimum)
+
+    @property
+    def percent(self) -> int:
+        if not self.minimum:
+            return 0
+        return min(100, int(100 * self.count / self.minimum))
+
+
+def progress_of(enrolment: Enrolment, framework: Framework, instrument: str,
+                *, with_scores: bool = False, today: dt.date | None = None
+                ) -> InstrumentProgress:
+    today = today or timezone.localdate()
+    counted = Response.objects.filter(enrolment=enrolment, instrument=instrument,
+                                      excluded=False)
+    per_day = list(counted.values_list("submitted_on").annotate(n=Count("id")).order_by(
+        "submitted_on"))
+    count = sum(n for _day, n in per_day)
+    status = calendar.phase_status(enrolment.year, PHASES[instrument], enrolment.agency)
+    forecast = None
+    if status is not None:
+        recent = sum(n for day, n in per_day if (today - day).days < 7)
+        days_left = max(0, (status.closes_on - today).days + 1)
+        forecast = count + math.floor(recent / 7 * days_left)
+    provisional = None
+    if with_scores and count:
+        answers = list(counted.values_list("answers", flat=True))
+        _indicators, score, _n = survey_scores(framework, instrument, answers)
+        provisional = fmt(score)
+    return InstrumentProgress(instrument, count, minimum_sample(framework, enrolment, instrument),
+                              per_day, status.closes_on if status else None, forecast,
+                              provisional)

@@ -1,0 +1,119 @@
+"""The respondent's progress through a survey, kept in a signed cookie on their device.
+
+Nothing about an unfinished survey is stored on the server: the answers so far, the
+submission key and the verification steps travel in a cookie that the server signs (so it
+cannot be forged) and the browser keeps (so a respondent can leave and come back on the same
+device). The cookie is deleted once the response is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+from openita.frameworks.schema import Framework, Question
+
+from . import services
+
+MAX_AGE = 60 * 60 * 24 * 30  # a survey may be finished within a month on the same device
+
+
+@dataclass
+class Progress:
+    key: str = field(default_factory=services.new_submission_key)
+    started: int = field(default_factory=lambda: int(time.time()))
+    eligible: bool = False
+    access_code: str = ""
+    respondent_type: str = ""
+    phone: str = ""  # only between "send code" and "check code"
+    verified: bool = False
+    answers: dict = field(default_factory=dict)
+
+    def dump(self) -> dict:
+        return {"k": self.key, "t": self.started, "e": self.eligible, "c": self.access_code,
+                "r": self.respondent_type, "p": self.phone, "v": self.verified,
+                "a": self.answers}
+
+    @classmethod
+    def load(cls, data: dict) -> Progress:
+        return cls(key=data["k"], started=data["t"], eligible=data["e"],
+                   access_code=data["c"], respondent_type=data["r"], phone=data["p"],
+                   verified=data["v"], answers=data["a"])
+
+
+def cookie_name(instrument: str, code: str) -> str:
+    return f"ita_{instrument.lower()}_{code}"
+
+
+def read(request: HttpRequest, instrument: str, code: str) -> Progress:
+    raw = request.COOKIES.get(cookie_name(instrument, code))
+    if raw:
+        try:
+            return Progress.load(signing.loads(raw, salt="openita.survey", max_age=MAX_AGE))
+        except (signing.BadSignature, KeyError, TypeError):
+            pass  # a tampered or outdated cookie starts a fresh survey
+    return Progress()
+
+
+def write(response: HttpResponse, instrument: str, code: str, progress: Progress) -> None:
+    response.set_cookie(
+        cookie_name(instrument, code),
+        signing.dumps(progress.dump(), salt="openita.survey", compress=True),
+        max_age=MAX_AGE, httponly=True, samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE, path=f"/go/{instrument.lower()}/{code}/",
+    )
+
+
+def forget(response: HttpResponse, instrument: str, code: str) -> None:
+    response.delete_cookie(cookie_name(instrument, code), path=f"/go/{instrument.lower()}/{code}/")
+
+
+# --- pages of questions ----------------------------------------------------------------
+
+
+def pages(framework: Framework, instrument: str) -> list[tuple]:
+    """One page per indicator: (indicator, its questions)."""
+    return [(indicator, [q for q in framework.questions if q.indicator == indicator.number])
+            for indicator in framework.indicators_of(instrument)]
+
+
+def allowed_answers(framework: Framework, question: Question) -> dict[str, object]:
+    """The answers a cell accepts, keyed by their form value ("1".."4", "yes", "no")."""
+    return {str(level.answer): level.answer for level in framework.scale(question.scale).levels}
+
+
+# --- quality signals -------------------------------------------------------------------
+
+SECONDS_PER_ANSWER = 2  # reading and ticking one answer faster than this is implausible
+BURST_WINDOW = 600
+BURST_LIMIT = 60  # responses per agency-instrument in ten minutes
+
+
+def quality_flags(enrolment_id: int, instrument: str, answers: dict, started: int,
+                  address: str) -> list[str]:
+    """Signals computed now from what is never stored (timing, network); only the flags are
+    kept on the response, and they are never shown to the agency."""
+    flags = []
+    if time.time() - started < SECONDS_PER_ANSWER * len(answers):
+        flags.append("too_fast")
+    levels = [v for v in answers.values() if isinstance(v, int)]
+    if len(levels) >= 10 and len(set(levels)) == 1:
+        flags.append("straight_line")
+    vector = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()
+    network = hashlib.sha256(f"{address}:{enrolment_id}:{vector}".encode()).hexdigest()
+    if not cache.add(f"q-same:{network}", 1, BURST_WINDOW):
+        flags.append("same_answers_same_network")
+    bucket = f"q-burst:{enrolment_id}:{instrument}:{int(time.time()) // BURST_WINDOW}"
+    cache.add(bucket, 0, BURST_WINDOW * 2)
+    try:
+        if cache.incr(bucket) > BURST_LIMIT:
+            flags.append("burst")
+    except ValueError:
+        pass
+    return flags

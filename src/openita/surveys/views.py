@@ -1,0 +1,227 @@
+"""Respondent pages: /go/iit/<code>/ and /go/eit/<code>/ — anonymous, small, no JavaScript."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from openita.core.errors import ActionRefused, PhaseClosed
+
+from . import respondent, services
+from .models import Instrument, RespondentType
+
+INSTRUMENTS = {"iit": Instrument.IIT, "eit": Instrument.EIT}
+
+
+def _address(request: HttpRequest) -> str:
+    # Only used, in memory, to limit SMS sends and flag bursts; never stored.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def survey_view(view):
+    """Resolve the link and the window first; a bad link or closed window gets a polite
+    page, never an error."""
+
+    @never_cache
+    @wraps(view)
+    def wrapper(request: HttpRequest, instrument: str, code: str, *args, **kwargs):
+        if instrument not in INSTRUMENTS:
+            raise Http404
+        kind = INSTRUMENTS[instrument]
+        try:
+            enrolment, framework = services.open_survey(code, kind)
+        except PhaseClosed as error:
+            return render(request, "surveys/closed.html", {"message": error.message})
+        except ActionRefused as error:
+            return render(request, "surveys/closed.html", {"message": error.message},
+                          status=404)
+        survey = {"instrument": kind, "slug": instrument, "code": code.lower(),
+                  "enrolment": enrolment, "agency": enrolment.agency, "framework": framework,
+                  "progress": respondent.read(request, kind, code.lower())}
+        return view(request, survey, *args, **kwargs)
+
+    return wrapper
+
+
+def _go(survey: dict, step: str, *args) -> str:
+    return reverse(f"surveys:{step}", args=[survey["slug"], survey["code"], *args])
+
+
+def _save(response: HttpResponse, survey: dict) -> HttpResponse:
+    respondent.write(response, survey["instrument"], survey["code"], survey["progress"])
+    return response
+
+
+def _render(request, survey, template, context=None, status=200) -> HttpResponse:
+    pages = respondent.pages(survey["framework"], survey["instrument"])
+    context = {**survey, "page_count": len(pages), **(context or {})}
+    return _save(render(request, f"surveys/{template}", context, status=status), survey)
+
+
+def _next_step(survey: dict) -> str:
+    progress = survey["progress"]
+    if not progress.eligible:
+        return _go(survey, "start")
+    if survey["instrument"] == Instrument.EIT and not progress.verified:
+        return _go(survey, "verify" if progress.phone else "phone")
+    return _go(survey, "page", 1)
+
+
+@require_http_methods(["GET", "POST"])
+@survey_view
+def start(request: HttpRequest, survey: dict) -> HttpResponse:
+    progress = survey["progress"]
+    needs_code = survey["instrument"] == Instrument.IIT and survey[
+        "enrolment"].year.iit_requires_access_code
+    errors = {}
+    if request.method == "POST":
+        if request.POST.get("eligible") != "yes":
+            errors["eligible"] = _("Please confirm that this survey is for you.")
+        if survey["instrument"] == Instrument.EIT:
+            kind = request.POST.get("respondent_type", "")
+            if kind not in RespondentType.values:
+                errors["respondent_type"] = _("Please choose who you are answering as.")
+            progress.respondent_type = kind
+        if needs_code:
+            code = request.POST.get("access_code", "")
+            if not services.access_code_is_open(survey["enrolment"], code):
+                errors["access_code"] = _("This access code is not valid or was already used.")
+            progress.access_code = services.normalise_access_code(code)
+        if not errors:
+            progress.eligible = True
+            return _save(redirect(_next_step(survey)), survey)
+    return _render(request, survey, "start.html", {
+        "needs_code": needs_code, "errors": errors,
+        "respondent_types": RespondentType.choices}, status=400 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@survey_view
+def phone(request: HttpRequest, survey: dict) -> HttpResponse:
+    progress = survey["progress"]
+    if survey["instrument"] != Instrument.EIT or not progress.eligible:
+        return redirect(_next_step(survey))
+    error = None
+    if request.method == "POST":
+        try:
+            progress.phone = services.send_otp(
+                survey["enrolment"], request.POST.get("phone", ""),
+                session_key=progress.key, address=_address(request))
+        except ActionRefused as refusal:
+            error = refusal.message
+        else:
+            return _save(redirect(_go(survey, "verify")), survey)
+    return _render(request, survey, "phone.html", {"error": error},
+                   status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@survey_view
+def verify(request: HttpRequest, survey: dict) -> HttpResponse:
+    progress = survey["progress"]
+    if survey["instrument"] != Instrument.EIT or not progress.phone or progress.verified:
+        return redirect(_next_step(survey))
+    error = None
+    if request.method == "POST":
+        try:
+            services.verify_otp(survey["enrolment"], progress.phone,
+                                request.POST.get("code", ""))
+        except ActionRefused as refusal:
+            error = refusal.message
+        else:
+            progress.verified, progress.phone = True, ""  # the number leaves the cookie too
+            return _save(redirect(_go(survey, "page", 1)), survey)
+    masked = f"{progress.phone[:3]}-xxx-{progress.phone[-4:]}"
+    return _render(request, survey, "verify.html", {"error": error, "masked": masked},
+                   status=400 if error else 200)
+
+
+def _ready(survey: dict) -> bool:
+    progress = survey["progress"]
+    return progress.eligible and (survey["instrument"] == Instrument.IIT or progress.verified)
+
+
+@require_http_methods(["GET", "POST"])
+@survey_view
+def page(request: HttpRequest, survey: dict, number: int) -> HttpResponse:
+    if not _ready(survey):
+        return redirect(_next_step(survey))
+    pages = respondent.pages(survey["framework"], survey["instrument"])
+    if not 1 <= number <= len(pages):
+        raise Http404
+    indicator, questions = pages[number - 1]
+    answers = survey["progress"].answers
+    errors = set()
+    if request.method == "POST":
+        for question in questions:
+            allowed = respondent.allowed_answers(survey["framework"], question)
+            for key, _polarity in question.cells:
+                value = request.POST.get(key, "")
+                if value in allowed:
+                    answers[key] = allowed[value]
+                else:
+                    answers.pop(key, None)
+                    errors.add(key)
+        if not errors:
+            target = (_go(survey, "page", number + 1) if number < len(pages)
+                      else _go(survey, "review"))
+            return _save(redirect(target), survey)
+    rows = [{"question": q, "cells": [
+        {"key": key, "sub": sub, "value": str(answers.get(key, ""))}
+        for (key, _p), sub in zip(q.cells, q.subitems or [None], strict=False)],
+        "levels": survey["framework"].scale(q.scale).levels} for q in questions]
+    return _render(request, survey, "page.html", {
+        "number": number, "indicator": indicator, "rows": rows, "errors": errors,
+        "percent": int(100 * (number - 1) / len(pages)),
+        "back": _go(survey, "page", number - 1) if number > 1 else None,
+    }, status=400 if errors else 200)
+
+
+def _missing_page(survey: dict) -> int | None:
+    answers = survey["progress"].answers
+    for number, (_indicator, questions) in enumerate(
+            respondent.pages(survey["framework"], survey["instrument"]), start=1):
+        if any(key not in answers for q in questions for key, _p in q.cells):
+            return number
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+@survey_view
+def review(request: HttpRequest, survey: dict) -> HttpResponse:
+    if not _ready(survey):
+        return redirect(_next_step(survey))
+    missing = _missing_page(survey)
+    if missing is not None:
+        return redirect(_go(survey, "page", missing))
+    progress = survey["progress"]
+    error = None
+    if request.method == "POST":
+        flags = respondent.quality_flags(survey["enrolment"].pk, survey["instrument"],
+                                         progress.answers, progress.started, _address(request))
+        try:
+            services.submit(
+                survey["enrolment"], survey["instrument"], progress.answers,
+                submission_key=progress.key, respondent_type=progress.respondent_type,
+                access_code=progress.access_code or None, flags=flags,
+                framework=survey["framework"])
+        except ActionRefused as refusal:
+            error = refusal.message
+        else:
+            # The thank-you page is reached only after the response has committed.
+            response = redirect(_go(survey, "thanks"))
+            respondent.forget(response, survey["instrument"], survey["code"])
+            return response
+    return _render(request, survey, "review.html", {"error": error},
+                   status=400 if error else 200)
+
+
+@survey_view
+def thanks(request: HttpRequest, survey: dict) -> HttpResponse:
+    return render(request, "surveys/thanks.html", survey)
