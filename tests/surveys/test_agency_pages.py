@@ -113,3 +113,17 @@ def test_no_page_before_registration(world, client_for):
         reverse("agencies:surveys", args=[world.agency_a.pk])))
     assert "once the agency is registered" in body
     assert Response.objects.count() == 0
+
+
+def test_nacc_switches_the_survey_settings_of_a_year(collecting, client_for):
+    from openita.calendars.models import AssessmentYear
+    from openita.core.models import AuditEntry
+
+    url = reverse("calendars:settings", args=[collecting.year.fiscal_year])
+    assert client_for(collecting.admin_a).post(url, {}).status_code == 403
+    response = client_for(collecting.nacc).post(url, {"provisional_scores_visible": "on"})
+    assert response.status_code == 302
+    year = AssessmentYear.objects.get(pk=collecting.year.pk)
+    assert year.provisional_scores_visible and not year.iit_requires_access_code
+    entry = AuditEntry.objects.get(action="year.settings")
+    assert entry.after == {"iit_requires_access_code": False, "provisional_scores_visible": True}

@@ -112,6 +112,7 @@ class DemoResult:
     year: int
     personas: dict[str, str] = field(default_factory=dict)
     demo_agency: str = ""
+    survey_agency: str = ""
 
 
 def allocate(total: int) -> dict[str, int]:
@@ -289,14 +290,17 @@ def _demo_year(today: dt.date) -> tuple[AssessmentYear, AssessmentYear]:
     last, _ = AssessmentYear.objects.get_or_create(
         fiscal_year=fiscal - 1, defaults={"title": f"ITA {fiscal - 1}",
                                           "status": YearStatus.CLOSED, "framework": version})
+    # Access codes stay off in the demo so the printed survey links work at once; the
+    # year page switches them on.
     year, created = AssessmentYear.objects.get_or_create(
         fiscal_year=fiscal, defaults={"title": f"ITA {fiscal}", "status": YearStatus.OPEN,
-                                      "framework": version})
+                                      "framework": version, "iit_requires_access_code": False})
     if created:
         start = today - dt.timedelta(days=14)
         offsets = {  # (first day, last day) after the registration opened
+            # Collection overlaps registration in the demo, so every flow can be tried now.
             Phase.REGISTRATION: (0, 74), Phase.OIT_ENTRY: (60, 120),
-            Phase.IIT_COLLECTION: (75, 150), Phase.EIT_COLLECTION: (75, 150),
+            Phase.IIT_COLLECTION: (7, 150), Phase.EIT_COLLECTION: (7, 150),
             Phase.OIT_REVIEW: (121, 151), Phase.PRELIMINARY_RELEASE: (152, 152),
             Phase.CLARIFICATION: (152, 166), Phase.CONFIRMATION: (167, 181),
             Phase.PUBLICATION: (210, 240),
@@ -376,6 +380,17 @@ PERSONAS = ("nacc", "consultant", "oversight.province", "oversight.ministry", "a
             "executive")
 
 
+def survey_demo_label() -> str:
+    """The agency whose surveys the demo opens, with its IIT link (EIT: /go/eit/…)."""
+    from openita.surveys.models import SurveyLink
+
+    link = SurveyLink.objects.select_related("enrolment__agency").order_by("pk").first()
+    if link is None:
+        return ""
+    agency = link.enrolment.agency
+    return f"{agency.code} {agency.name_th}: /go/iit/{link.code}/"
+
+
 def existing_personas() -> tuple[dict[str, str], str]:
     """The demo sign-ins present in the database, and the demo agency's label."""
     emails = {f"{login}@{DEMO_DOMAIN}": login for login in PERSONAS}
@@ -417,7 +432,19 @@ def generate(agency_count: int, seed: int, today: dt.date | None = None) -> Demo
     by_code = {a.code: a for a in agencies}
     user_count, personas = _people(gen, agencies, teams, demo, by_code["MIN-MOI"])
     _contacts_and_enrolments(gen, agencies, year, last, demo)
+    survey_agency = _survey_demo(saos[1], year)
     audit.record("demo.generate", actor=DEMO_ACTOR, object_type="demo",
                  after={"agencies": len(agencies), "seed": seed, "users": user_count})
     return DemoResult(agencies=len(agencies), users=user_count, year=year.fiscal_year,
-                      personas=personas, demo_agency=f"{demo.code} {demo.name_th}")
+                      personas=personas, demo_agency=f"{demo.code} {demo.name_th}",
+                      survey_agency=survey_agency)
+
+
+def _survey_demo(agency: Agency, year: AssessmentYear) -> str:
+    """An agency whose surveys are open now, with its links (printed by the demo)."""
+    from openita.surveys.services import link_for
+
+    enrolment, _ = Enrolment.objects.update_or_create(
+        agency=agency, year=year, defaults={"state": EnrolmentState.HEADCOUNT_APPROVED,
+                                            "headcount": 85})
+    return f"{agency.code} {agency.name_th}: /go/iit/{link_for(enrolment).code}/"

@@ -40,3 +40,10 @@ class ExtensionForm(forms.Form):
     closes_on = forms.DateField(label=_("New closing day (24:00)"), widget=DATE_INPUT)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
                              max_length=2000)
+
+
+class YearSettingsForm(forms.Form):
+    iit_requires_access_code = forms.BooleanField(
+        label=_("IIT respondents need a one-time access code"), required=False)
+    provisional_scores_visible = forms.BooleanField(
+        label=_("Agencies see provisional scores during collection"), required=False)

@@ -271,6 +271,22 @@ def set_year_status(year: AssessmentYear, status: str, *, acting_user: Any) -> A
 
 
 @transaction.atomic
+def change_settings(year: AssessmentYear, *, acting_user: Any, **changes: bool) -> AssessmentYear:
+    """Survey settings of a year (access codes for the IIT, provisional scores)."""
+    require(acting_user, "calendars.manage_years")
+    year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
+    fields = ["iit_requires_access_code", "provisional_scores_visible"]
+    before = {f: getattr(year, f) for f in fields}
+    for name in fields:
+        setattr(year, name, bool(changes.get(name, before[name])))
+    after = {f: getattr(year, f) for f in fields}
+    if after != before:
+        year.save(update_fields=fields)
+        audit.record("year.settings", actor=acting_user, obj=year, before=before, after=after)
+    return year
+
+
+@transaction.atomic
 def attach_framework(year: AssessmentYear, version: Any, *, acting_user: Any) -> AssessmentYear:
     """Choose the framework a year is assessed with; only before the year first opens."""
     require_unless_system(acting_user, "calendars.manage_years")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:fiscal_year>/status/", views.year_status, name="status"),
     path("<int:fiscal_year>/extend/", views.extend, name="extend"),
     path("<int:fiscal_year>/framework/", views.attach_framework, name="framework"),
+    path("<int:fiscal_year>/settings/", views.year_settings, name="settings"),
 ]

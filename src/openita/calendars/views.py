@@ -17,7 +17,7 @@ from openita.core.web import posted, refuse_into_form, refuse_into_messages
 from openita.frameworks.forms import AttachForm
 
 from . import services
-from .forms import ExtensionForm, WindowForm, YearForm
+from .forms import ExtensionForm, WindowForm, YearForm, YearSettingsForm
 from .models import AssessmentYear, Phase, PhaseExtension
 
 
@@ -78,6 +78,9 @@ def _render_detail(request, year, window_form=None, extension_form=None, framewo
         "extension_form": extension_form or ExtensionForm(),
         "framework_form": framework_form or AttachForm(
             initial={"framework": year.framework_id}),
+        "settings_form": YearSettingsForm(initial={
+            "iit_requires_access_code": year.iit_requires_access_code,
+            "provisional_scores_visible": year.provisional_scores_visible}),
     }, status=status)
 
 
@@ -110,6 +113,18 @@ def year_status(request: HttpRequest, fiscal_year: int) -> HttpResponse:
         messages.success(request, _("The year's status is changed."))
     except ActionRefused as error:
         refuse_into_messages(request, error)
+    return redirect("calendars:detail", fiscal_year=fiscal_year)
+
+
+@login_required
+@require_POST
+def year_settings(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    require(request.user, "calendars.manage_years")
+    year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
+    form = YearSettingsForm(request.POST)
+    form.is_valid()  # two check boxes: always valid
+    services.change_settings(year, acting_user=request.user, **form.cleaned_data)
+    messages.success(request, _("The settings are saved."))
     return redirect("calendars:detail", fiscal_year=fiscal_year)
 
 

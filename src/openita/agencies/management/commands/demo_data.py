@@ -32,10 +32,10 @@ class Command(BaseCommand):
             f"Demo country: {result.agencies} agencies, {result.users} people, "
             f"open year {result.year} (seed {seed}, {seconds:.1f} s)"
         )
-        print_personas(self.stdout, result.personas, result.demo_agency)
+        print_personas(self.stdout, result.personas, result.demo_agency, result.survey_agency)
 
 
-def print_personas(out, personas: dict[str, str], demo_agency: str) -> None:
+def print_personas(out, personas: dict[str, str], demo_agency: str, survey: str = "") -> None:
     labels = {
         "nacc": "NACC admin", "consultant": "consultant",
         "oversight.province": "oversight (province)",
@@ -48,3 +48,5 @@ def print_personas(out, personas: dict[str, str], demo_agency: str) -> None:
             out.write(f"  {label:<22} {personas[key]}")
     if demo_agency:
         out.write(f"  demo agency            {demo_agency}")
+    if survey:
+        out.write(f"  surveys open now       {survey} (and /go/eit/…)")

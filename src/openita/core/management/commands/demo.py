@@ -26,6 +26,6 @@ class Command(BaseCommand):
             call_command("demo_data", agencies=agencies, seed=seed, stdout=self.stdout)
         else:
             personas, demo_agency = demo.existing_personas()
-            print_personas(self.stdout, personas, demo_agency)
+            print_personas(self.stdout, personas, demo_agency, demo.survey_demo_label())
         if not no_serve:
             call_command("serve", bind=bind)

@@ -1,0 +1,72 @@
+"""On a phone, in Thai, without JavaScript: a staff member answers the IIT with a one-time
+code, and a service user answers the EIT after an SMS code (console gateway)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars.models import Phase, PhaseWindow
+from openita.surveys import services, sms
+from openita.surveys.models import Response
+from tests.personas import build_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "th-TH",
+         "java_script_enabled": False}
+
+
+@pytest.fixture
+def survey(settings):
+    settings.SMS_GATEWAY = "console"
+    world = build_world()
+    today = timezone.localdate()
+    PhaseWindow.objects.filter(year=world.year, phase__in=[
+        Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
+        opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9))
+    enrolment = Enrolment.objects.create(agency=world.agency_a, year=world.year,
+                                         state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40)
+    world.code = services.link_for(enrolment).code
+    world.access = services.issue_access_codes(enrolment, 1, acting_user=world.admin_a)[0]
+    return world
+
+
+def _answer_every_page(page) -> None:
+    while "/page/" in page.url:
+        for group in page.locator("div[role=radiogroup]").all():
+            group.locator("input[type=radio]").last.check()
+        page.click("button.go")
+    assert page.url.endswith("/review/")
+    page.click("button.go")
+    page.wait_for_url("**/thanks/")
+    assert "ขอบคุณ" in page.inner_text("h1")
+
+
+def test_a_staff_member_answers_the_iit_with_a_code_on_a_phone(live_server, browser, survey):
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(f"{live_server.url}/go/iit/{survey.code}/")
+    assert "ไม่ระบุตัวตน" in page.inner_text("main")
+    page.check("input[name=eligible]")
+    page.fill("#access_code", survey.access.lower())
+    page.click("button.go")
+    _answer_every_page(page)
+    stored = Response.objects.get()
+    assert stored.instrument == "IIT" and len(stored.answers) == 5
+
+
+def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, browser, survey):
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(f"{live_server.url}/go/eit/{survey.code}/")
+    page.check("input[name=eligible]")
+    page.check("input[name=respondent_type][value=person]")
+    page.click("button.go")
+    page.fill("#phone", "0812345678")
+    page.click("button.go")
+    code = sms.SENT[-1][1].split(": ")[1].split(" ")[0]
+    page.fill("#code", code)
+    page.click("button.go")
+    _answer_every_page(page)
+    assert Response.objects.get().respondent_type == "person"
