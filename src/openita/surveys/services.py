@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars import services as calendar
 from openita.calendars.models import Phase
-from openita.core import audit
+from openita.core import audit, locks
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.frameworks import services as frameworks
@@ -196,7 +196,6 @@ def new_submission_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-@transaction.atomic
 def submit(
     enrolment: Enrolment,
     instrument: str,
@@ -216,6 +215,22 @@ def submit(
     transaction. Nothing is stored when any answer is missing or out of its scale.
     """
     receipt = _hash(f"receipt:{submission_key}")
+    try:
+        return _submit_once(enrolment, instrument, answers, receipt, channel,
+                            respondent_type, access_code, flags, framework)
+    except IntegrityError:
+        # Only reachable if two writers slipped past the lock; the first one won.
+        existing = Response.objects.filter(receipt=receipt).first()
+        if existing is None:
+            raise
+        return Submission(existing, replayed=True)
+
+
+@transaction.atomic
+def _submit_once(enrolment, instrument, answers, receipt, channel, respondent_type,
+                 access_code, flags, framework) -> Submission:
+    # Replays of one key wait here for the first to commit, then find its row.
+    locks.hold(f"receipt:{receipt}")
     existing = Response.objects.filter(receipt=receipt).first()
     if existing is not None:
         return Submission(existing, replayed=True)
@@ -232,13 +247,8 @@ def submit(
         if used != 1:
             raise ActionRefused(_("This access code is not valid or was already used."),
                                 field="access_code")
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(
-                enrolment=enrolment, instrument=instrument, channel=channel,
-                respondent_type=respondent_type, answers=answers, flags=flags or [],
-                submitted_on=timezone.localdate(), receipt=receipt)
-    except IntegrityError:  # the same key committed in parallel: answer like the first
-        transaction.set_rollback(True)
-        return Submission(Response.objects.get(receipt=receipt), replayed=True)
+    response = Response.objects.create(
+        enrolment=enrolment, instrument=instrument, channel=channel,
+        respondent_type=respondent_type, answers=answers, flags=flags or [],
+        submitted_on=timezone.localdate(), receipt=receipt)
     return Submission(response, replayed=False)

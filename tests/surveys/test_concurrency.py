@@ -1,0 +1,55 @@
+"""Fifty parallel submissions: one row for one key, fifty rows for fifty keys (PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars.models import Phase, PhaseWindow
+from openita.surveys import services
+from openita.surveys.models import Response
+from tests.personas import build_world
+from tests.surveys.conftest import iit_answers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def enrolment():
+    if connection.vendor != "postgresql":
+        pytest.skip("real parallel writers need PostgreSQL (CI runs this on it)")
+    world = build_world()
+    today = timezone.localdate()
+    PhaseWindow.objects.filter(year=world.year, phase=Phase.IIT_COLLECTION).update(
+        opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9))
+    return Enrolment.objects.create(agency=world.agency_a, year=world.year,
+                                    state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40)
+
+
+def _submit_many(enrolment, keys: list[str]) -> list:
+    def one(key: str):
+        try:
+            return services.submit(enrolment, "IIT", iit_answers(), submission_key=key)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        return list(pool.map(one, keys))
+
+
+def test_fifty_parallel_replays_of_one_key_store_one_row(enrolment):
+    results = _submit_many(enrolment, ["the-same-key"] * 50)
+    assert Response.objects.count() == 1
+    assert {r.response.pk for r in results} == {Response.objects.get().pk}
+    assert sum(not r.replayed for r in results) == 1
+
+
+def test_fifty_parallel_different_keys_store_fifty_rows(enrolment):
+    results = _submit_many(enrolment, [f"key-{n}" for n in range(50)])
+    assert Response.objects.count() == 50
+    assert len({r.response.pk for r in results}) == 50
