@@ -48,6 +48,10 @@ def _pages(w):
         (reverse("frameworks:detail", args=["ita-2568"]), ROLES, None),
         (reverse("frameworks:detail", args=["mini"]), ROLES, None),
         (reverse("frameworks:edit", args=["mini"]), {"nacc"}, None),
+        (reverse("agencies:surveys", args=[a]), SEES_A, SEES_A),
+        (reverse("agencies:survey_quality", args=[a]), {"nacc", "consultant_x"}, SEES_A),
+        (reverse("agencies:survey_overview"),
+         {"nacc", "consultant_x", "officer_p", "ministry_officer"}, None),
     ]
 
 

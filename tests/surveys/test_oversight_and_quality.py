@@ -1,0 +1,97 @@
+"""NACC and oversight follow collection everywhere; consultants see quality signals and
+enter telephone interviews; only NACC excludes a response, with a reason."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from openita.agencies.models import Enrolment, EnrolmentState
+from openita.core.models import AuditEntry
+from openita.surveys import respondent
+from openita.surveys.models import Response
+from openita.surveys.overview import collection_rows
+from tests.helpers import english, page_text
+from tests.surveys.conftest import iit_answers
+
+
+def _flagged(world) -> Response:
+    return Response.objects.create(enrolment=world.enrolment, instrument="IIT",
+                                   answers=iit_answers(), flags=["too_fast", "straight_line"],
+                                   submitted_on=timezone.localdate(), receipt="flagged")
+
+
+def test_the_overview_lists_agencies_in_scope_with_their_shortfall(collecting, client_for):
+    Enrolment.objects.create(agency=collecting.agency_b, year=collecting.year,
+                             state=EnrolmentState.REGISTERED)
+    rows = collection_rows(collecting.nacc, collecting.year)
+    assert [r.enrolment.agency.code for r in rows] == ["SAO-A", "SAO-B"]
+    a, b = rows
+    assert (a.iit, a.iit_minimum, a.eit_minimum) == (0, 30, 100)
+    assert b.iit_minimum is None and b.at_risk  # no headcount yet
+    officer = collection_rows(collecting.officer_p, collecting.year, only_at_risk=True)
+    assert [r.enrolment.agency.code for r in officer] == ["SAO-A"]
+    body = page_text(english(client_for(collecting.ministry_officer)).get(
+        reverse("agencies:survey_overview") + "?risk=1"))
+    assert "SAO-A" in body and "SAO-B" in body
+    assert client_for(collecting.admin_a).get(
+        reverse("agencies:survey_overview")).status_code == 403
+
+
+def test_consultants_and_nacc_see_quality_signals_but_the_agency_does_not(collecting,
+                                                                        client_for):
+    _flagged(collecting)
+    url = reverse("agencies:survey_quality", args=[collecting.agency_a.pk])
+    assert "too_fast" in page_text(client_for(collecting.consultant_x).get(url))
+    assert client_for(collecting.admin_a).get(url).status_code == 403
+    assert client_for(collecting.executive_a).get(url).status_code == 403
+    page = page_text(client_for(collecting.admin_a).get(
+        reverse("agencies:surveys", args=[collecting.agency_a.pk])))
+    assert "too_fast" not in page and "Quality" not in page
+
+
+def test_nacc_excludes_a_flagged_response_with_a_reason_and_it_stops_counting(collecting,
+                                                                             client_for):
+    stored = _flagged(collecting)
+    url = reverse("agencies:survey_exclude", args=[collecting.agency_a.pk, stored.pk])
+    client_for(collecting.nacc).post(url, {"excluded": "1", "reason": ""})
+    assert not Response.objects.get(pk=stored.pk).excluded  # no reason, no exclusion
+    client_for(collecting.consultant_x).post(url, {"excluded": "1", "reason": "bot"})
+    assert not Response.objects.get(pk=stored.pk).excluded  # consultants cannot
+    client_for(collecting.nacc).post(url, {"excluded": "1", "reason": "20 in one minute"})
+    stored.refresh_from_db()
+    assert stored.excluded and stored.excluded_reason == "20 in one minute"
+    entry = AuditEntry.objects.get(action="response.exclude")
+    assert entry.reason == "20 in one minute" and entry.after["flags"] == stored.flags
+    assert collection_rows(collecting.nacc, collecting.year)[0].iit == 0
+
+
+def test_a_consultant_enters_a_telephone_interview_once(collecting, client_for):
+    client = client_for(collecting.consultant_x)
+    url = reverse("agencies:survey_interview", args=[collecting.agency_a.pk])
+    key = client.get(url).context["key"]
+    data = {"submission_key": key, "respondent_type": "person", "e1": "2"}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # a double click stores nothing more
+    stored = Response.objects.get()
+    assert (stored.channel, stored.instrument, stored.answers) == ("consultant", "EIT",
+                                                                   {"e1": 2})
+    missing = client.post(url, {"submission_key": "other", "e1": "9"})
+    assert missing.status_code == 400 and Response.objects.count() == 1
+    assert client_for(collecting.officer_p).get(url).status_code == 403
+    assert client_for(collecting.admin_a).get(url).status_code == 403
+
+
+def test_quality_signals_catch_speed_sameness_and_bursts(collecting, settings):
+    now = int(respondent.time.time())
+    answers = {f"k{n}": 4 for n in range(12)}
+    flags = respondent.quality_flags(1, "IIT", answers, now, "1.2.3.4")
+    assert {"too_fast", "straight_line"} <= set(flags)
+    again = respondent.quality_flags(1, "IIT", answers, now - 3600, "1.2.3.4")
+    assert "same_answers_same_network" in again and "too_fast" not in again
+    varied = {f"k{n}": 1 + n % 4 for n in range(12)}
+    assert respondent.quality_flags(1, "IIT", varied, now - 3600, "5.6.7.8") == []
+    for _ in range(respondent.BURST_LIMIT):
+        respondent.quality_flags(2, "EIT", {"e1": 1}, now - 3600, "x")
+    assert "burst" in respondent.quality_flags(2, "EIT", {"e1": 2}, now - 3600, "y")
+    assert Response.objects.count() == 0  # signals are computed, not stored on their own
