@@ -6,23 +6,28 @@ import io
 
 import segno
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.agencies.models import EnrolmentState
 from openita.agencies.services import enrolment_for, get_visible_agency
 from openita.calendars import services as calendar
+from openita.calendars.models import Phase
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, refuse_into_form
+from openita.core.web import posted, refuse_into_form, refuse_into_messages
 from openita.frameworks import services as frameworks
 
-from . import progress, services
-from .models import Instrument
+from . import progress, respondent, services
+from .models import Channel, Instrument, RespondentType, Response
+from .overview import collection_rows as overview_rows
+from .quality import flagged_responses, set_excluded
 
 
 class IssueCodesForm(forms.Form):
@@ -72,7 +77,9 @@ def surveys_page(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [progress.progress_of(enrolment, framework, instrument, with_scores=show_scores)
             for instrument in (Instrument.IIT, Instrument.EIT)]
     context.update(links=_links(request, enrolment), rows=rows, form=form,
-                   can_manage=can_manage, show_scores=show_scores, codes=codes)
+                   can_manage=can_manage, show_scores=show_scores, codes=codes,
+                   can_quality=request.user.has_perm("surveys.view_quality", agency),
+                   can_interview=request.user.has_perm("surveys.interview", agency))
     return render(request, "surveys/agency.html", context)
 
 
@@ -89,3 +96,97 @@ def qr_code(request: HttpRequest, pk: int, instrument: str, fmt: str) -> HttpRes
     response["Content-Disposition"] = (
         f'attachment; filename="{agency.code}-{instrument}.{fmt}"')
     return response
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Collection progress of every agency in the person's scope, at-risk ones first."""
+    require(request.user, "surveys.overview")
+    year = calendar.current_year()
+    if year is None or year.framework is None:
+        return render(request, "surveys/overview.html", {"year": None})
+    only_at_risk = request.GET.get("risk") == "1"
+    sort = request.GET.get("sort", "shortfall")
+    rows = overview_rows(request.user, year, only_at_risk=only_at_risk, sort=sort,
+                         query=request.GET.get("q", "").strip())
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "surveys/overview.html", {
+        "year": year, "page": page, "risk": only_at_risk, "sort": sort,
+        "q": request.GET.get("q", ""), "query": query.urlencode(),
+        "at_risk_count": sum(r.at_risk for r in rows) if not only_at_risk else len(rows)})
+
+
+@login_required
+def quality(request: HttpRequest, pk: int) -> HttpResponse:
+    agency, enrolment, _framework = _context(request, pk)
+    require(request.user, "surveys.view_quality", agency)
+    return render(request, "surveys/quality.html", {
+        "agency": agency, "enrolment": enrolment,
+        "responses": flagged_responses(enrolment) if enrolment else [],
+        "can_exclude": request.user.has_perm("surveys.exclude_response")})
+
+
+@login_required
+@require_POST
+def exclude(request: HttpRequest, pk: int, response_id: str) -> HttpResponse:
+    agency, enrolment, _framework = _context(request, pk)
+    if enrolment is None:
+        raise Http404
+    stored = get_object_or_404(Response, pk=response_id, enrolment=enrolment)
+    try:
+        set_excluded(stored, request.POST.get("excluded") == "1",
+                     request.POST.get("reason", ""), acting_user=request.user)
+        messages.success(request, _("The decision is recorded."))
+    except ActionRefused as error:
+        refuse_into_messages(request, error)
+    return redirect("agencies:survey_quality", pk=agency.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interview(request: HttpRequest, pk: int) -> HttpResponse:
+    """A consultant enters the answers of an EIT telephone interview (channel consultant)."""
+    agency, enrolment, framework = _context(request, pk)
+    require(request.user, "surveys.interview", agency)
+    if enrolment is None:
+        raise Http404
+    questions = [q for q in framework.questions if q.indicator in {
+        i.number for i in framework.indicators_of(Instrument.EIT)}]
+    errors: set[str] = set()
+    key = request.POST.get("submission_key") or services.new_submission_key()
+    answers: dict = {}
+    if request.method == "POST":
+        for question in questions:
+            allowed = respondent.allowed_answers(framework, question)
+            for cell, _polarity in question.cells:
+                value = request.POST.get(cell, "")
+                if value in allowed:
+                    answers[cell] = allowed[value]
+                else:
+                    errors.add(cell)
+        kind = request.POST.get("respondent_type", "")
+        if kind not in RespondentType.values:
+            errors.add("respondent_type")
+        if not errors:
+            try:
+                calendar.require_open(enrolment.year, Phase.EIT_COLLECTION, agency)
+                services.submit(enrolment, Instrument.EIT, answers, submission_key=key,
+                                channel=Channel.CONSULTANT, respondent_type=kind,
+                                framework=framework)
+            except ActionRefused as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.success(request, _("The interview is stored."))
+                return redirect("agencies:survey_interview", pk=agency.pk)
+    rows = [{"question": q, "levels": framework.scale(q.scale).levels, "cells": [
+        {"key": cell, "sub": sub, "value": str(answers.get(cell, ""))}
+        for (cell, _p), sub in zip(q.cells, q.subitems or [None], strict=False)]}
+        for q in questions]
+    return render(request, "surveys/interview.html", {
+        "agency": agency, "rows": rows, "errors": errors, "key": key,
+        "respondent_types": RespondentType.choices,
+        "count": Response.objects.filter(enrolment=enrolment,
+                                         channel=Channel.CONSULTANT).count()},
+        status=400 if errors else 200)

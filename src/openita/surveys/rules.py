@@ -2,9 +2,20 @@
 
 import rules
 
-from openita.accounts.predicates import is_admin_of, is_executive_of, is_nacc_admin
+from openita.accounts.predicates import (
+    is_admin_of,
+    is_consultant,
+    is_executive_of,
+    is_nacc_admin,
+    is_oversight,
+)
 from openita.agencies.rules import can_see_agency
 
 rules.add_perm("surveys.manage_links", is_admin_of)
 rules.add_perm("surveys.view_progress", is_nacc_admin | is_admin_of | is_executive_of
                | can_see_agency)
+# Quality signals are for consultants and NACC, never for the agency itself.
+rules.add_perm("surveys.view_quality", can_see_agency & (is_nacc_admin | is_consultant))
+rules.add_perm("surveys.exclude_response", is_nacc_admin)
+rules.add_perm("surveys.interview", can_see_agency & is_consultant)
+rules.add_perm("surveys.overview", is_nacc_admin | is_oversight | is_consultant)
