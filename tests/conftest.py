@@ -19,6 +19,7 @@ def _plain_static_files(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": "test"}}
     settings.SMS_GATEWAY = "console"
+    settings.OPENITA_SURVEY_CACHE_SECONDS = 0  # tests change windows directly
     from django.core.cache import cache
 
     from openita.surveys import sms

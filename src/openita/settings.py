@@ -222,6 +222,7 @@ SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "file")
 SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_FILE_DIR = DATA_DIR / "sms"
+OPENITA_SURVEY_CACHE_SECONDS = int(os.environ.get("OPENITA_SURVEY_CACHE_SECONDS", "30"))
 OTP_TTL_SECONDS = 300
 OTP_MAX_TRIES = 5
 # Sends allowed per window: per phone, per network address, per browser session.

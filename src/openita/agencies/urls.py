@@ -21,6 +21,8 @@ urlpatterns = [
     path("<int:pk>/invite/", views.invite, name="invite"),
     path("<int:pk>/surveys/", surveys.surveys_page, name="surveys"),
     path("<int:pk>/surveys/qr-<str:instrument>.<str:fmt>", surveys.qr_code, name="qr"),
+    path("<int:pk>/surveys/announcement-<str:instrument>.pdf", surveys.announcement,
+         name="announcement"),
     path("<int:pk>/surveys/quality/", surveys.quality, name="survey_quality"),
     path("<int:pk>/surveys/responses/<uuid:response_id>/exclude/", surveys.exclude,
          name="survey_exclude"),

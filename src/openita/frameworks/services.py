@@ -50,6 +50,14 @@ def to_yaml(framework: Framework) -> str:
 _PARSED: dict[str, Framework] = {}
 
 
+def framework_by_checksum(version_id: int, checksum: str) -> Framework:
+    """The parsed framework for a checksum; the stored content is read only on a miss."""
+    framework = _PARSED.get(checksum)
+    if framework is None:
+        return framework_of(FrameworkVersion.objects.get(pk=version_id))
+    return framework
+
+
 def framework_of(version: FrameworkVersion) -> Framework:
     """The parsed framework of a stored version, cached by content checksum, so the next
     call costs neither a query nor a parse; survey pages and scoring read it this way."""

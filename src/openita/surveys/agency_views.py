@@ -190,3 +190,24 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
         "count": Response.objects.filter(enrolment=enrolment,
                                          channel=Channel.CONSULTANT).count()},
         status=400 if errors else 200)
+
+
+@login_required
+def announcement(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
+    """The printable ประกาศ inviting people to answer one survey, as an A4 PDF.
+
+    ``?digits=thai`` writes every number in Thai digits (the link and its code keep theirs).
+    """
+    # Imported here: WeasyPrint loads Pango when imported, which no other page needs.
+    from . import announcement as notices
+
+    agency, enrolment, _framework = _context(request, pk)
+    if enrolment is None or instrument not in notices.INSTRUMENTS:
+        raise Http404
+    notice = notices.announcement_for(enrolment, instrument,
+                                      _links(request, enrolment)[instrument],
+                                      thai_digits=request.GET.get("digits") == "thai")
+    response = HttpResponse(notices.render_pdf(notice), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{notices.filename_of(agency, notice)}"')
+    return response

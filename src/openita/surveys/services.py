@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars import services as calendar
 from openita.calendars.models import Phase
-from openita.core import audit, locks
+from openita.core import audit
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.frameworks import services as frameworks
@@ -49,19 +49,62 @@ def link_for(enrolment: Enrolment) -> SurveyLink:
     return link
 
 
+@dataclass(frozen=True)
+class SurveyFacts:
+    """What every respondent page needs about a link, cached briefly (see open_survey)."""
+
+    enrolment: Enrolment
+    windows: dict  # phase -> (opens_on, closes_on with extensions for this agency)
+    checksum: str
+
+
+def _facts(code: str) -> SurveyFacts | None:
+    link = (SurveyLink.objects.select_related("enrolment__agency", "enrolment__year__framework")
+            .defer("enrolment__year__framework__content").filter(code=code).first())
+    if link is None:
+        return None
+    enrolment = link.enrolment
+    statuses = {}
+    for phase in PHASES.values():
+        status = calendar.phase_status(enrolment.year, phase, enrolment.agency)
+        statuses[phase] = (status.opens_on, status.closes_on) if status else None
+    version = enrolment.year.framework
+    return SurveyFacts(enrolment, statuses, version.checksum if version else "")
+
+
+def survey_facts(code: str) -> SurveyFacts | None:
+    """The link's enrolment and windows. Deadline-day traffic asks for the same few links
+    thousands of times, so the answer is cached for OPENITA_SURVEY_CACHE_SECONDS (a changed
+    window or extension shows within that time; the 24:00 close itself is computed exactly
+    on every request)."""
+    seconds = settings.OPENITA_SURVEY_CACHE_SECONDS
+    key = f"survey-facts:{code}"
+    facts = cache.get(key) if seconds else None
+    if facts is None:
+        facts = _facts(code)
+        if seconds and facts is not None:
+            cache.set(key, facts, seconds)
+    return facts
+
+
 def open_survey(code: str, instrument: str, now: dt.datetime | None = None):
     """The enrolment and framework behind ``/go/<instrument>/<code>``; refuses politely when
     the code is unknown or the collection window is not open for that agency."""
-    link = (SurveyLink.objects.select_related("enrolment__agency", "enrolment__year__framework")
-            .filter(code=(code or "").lower()).first())
-    if link is None or link.enrolment.state == EnrolmentState.NOT_REGISTERED:
+    facts = survey_facts((code or "").lower())
+    if facts is None or facts.enrolment.state == EnrolmentState.NOT_REGISTERED:
         raise ActionRefused(_("This survey link is not valid. Check the address or the QR "
                               "code you received from the agency."))
-    enrolment = link.enrolment
-    if enrolment.year.framework is None:
+    enrolment = facts.enrolment
+    if not facts.checksum:
         raise ActionRefused(_("This survey is not ready yet."))
-    calendar.require_open(enrolment.year, PHASES[instrument], enrolment.agency, now)
-    return enrolment, frameworks.framework_of(enrolment.year.framework)
+    phase = PHASES[instrument]
+    window = facts.windows.get(phase)
+    now = now or timezone.now()
+    if window is None or not calendar.year_is_open(enrolment.year) or not (
+            calendar.opening_moment(window[0]) <= now < calendar.closing_moment(window[1])):
+        calendar.require_open(enrolment.year, phase, enrolment.agency, now)  # says why
+    return enrolment, frameworks.framework_by_checksum(enrolment.year.framework_id,
+                                                      facts.checksum)
 
 
 # --- IIT access codes ------------------------------------------------------------------
@@ -215,11 +258,18 @@ def submit(
     transaction. Nothing is stored when any answer is missing or out of its scale.
     """
     receipt = _hash(f"receipt:{submission_key}")
+    framework = framework or frameworks.framework_of(enrolment.year.framework)
     try:
-        return _submit_once(enrolment, instrument, answers, receipt, channel,
-                            respondent_type, access_code, flags, framework)
+        check_response(framework, instrument, answers)
+    except InvalidInput as error:
+        raise ActionRefused(_("Some answers are missing or not valid (%(where)s). Please go "
+                              "back and check them.") % {"where": error.path}) from None
+    try:
+        return _store(enrolment, instrument, answers, receipt, channel, respondent_type,
+                      access_code, flags)
     except IntegrityError:
-        # Only reachable if two writers slipped past the lock; the first one won.
+        # The receipt exists: this is a replay (a parallel one waits on the unique index
+        # until the first commits). Its transaction rolled back whole, code included.
         existing = Response.objects.filter(receipt=receipt).first()
         if existing is None:
             raise
@@ -227,19 +277,13 @@ def submit(
 
 
 @transaction.atomic
-def _submit_once(enrolment, instrument, answers, receipt, channel, respondent_type,
-                 access_code, flags, framework) -> Submission:
-    # Replays of one key wait here for the first to commit, then find its row.
-    locks.hold(f"receipt:{receipt}")
-    existing = Response.objects.filter(receipt=receipt).first()
-    if existing is not None:
-        return Submission(existing, replayed=True)
-    framework = framework or frameworks.framework_of(enrolment.year.framework)
-    try:
-        check_response(framework, instrument, answers)
-    except InvalidInput as error:
-        raise ActionRefused(_("Some answers are missing or not valid (%(where)s). Please go "
-                              "back and check them.") % {"where": error.path}) from None
+def _store(enrolment, instrument, answers, receipt, channel, respondent_type, access_code,
+           flags) -> Submission:
+    """One INSERT (and the code's UPDATE) in one transaction: no counter, no hot row."""
+    response = Response.objects.create(
+        enrolment=enrolment, instrument=instrument, channel=channel,
+        respondent_type=respondent_type, answers=answers, flags=flags or [],
+        submitted_on=timezone.localdate(), receipt=receipt)
     if access_code is not None:
         used = AccessCode.objects.filter(
             enrolment=enrolment, code_hash=_hash(normalise_access_code(access_code)),
@@ -247,8 +291,4 @@ def _submit_once(enrolment, instrument, answers, receipt, channel, respondent_ty
         if used != 1:
             raise ActionRefused(_("This access code is not valid or was already used."),
                                 field="access_code")
-    response = Response.objects.create(
-        enrolment=enrolment, instrument=instrument, channel=channel,
-        respondent_type=respondent_type, answers=answers, flags=flags or [],
-        submitted_on=timezone.localdate(), receipt=receipt)
     return Submission(response, replayed=False)
