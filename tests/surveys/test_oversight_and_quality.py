@@ -95,3 +95,25 @@ def test_quality_signals_catch_speed_sameness_and_bursts(collecting, settings):
         respondent.quality_flags(2, "EIT", {"e1": 1}, now - 3600, "x")
     assert "burst" in respondent.quality_flags(2, "EIT", {"e1": 2}, now - 3600, "y")
     assert Response.objects.count() == 0  # signals are computed, not stored on their own
+
+
+def test_quality_signals_use_one_redis_round_trip_when_the_cache_is_redis(settings):
+    import redis
+    from django.core.cache import caches
+
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        import pytest
+
+        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": url}}
+    assert respondent._redis_client() is not None
+    now = int(respondent.time.time())
+    answers = {f"k{n}": 1 + n % 4 for n in range(12)}
+    assert respondent.quality_flags(7, "EIT", answers, now - 3600, "9.9.9.9") == []
+    again = respondent.quality_flags(7, "EIT", answers, now - 3600, "9.9.9.9")
+    assert again == ["same_answers_same_network"]
+    caches["default"].clear()
