@@ -141,3 +141,14 @@ def test_a_question_page_is_small(collecting, instrument):
     assert page.status_code == 200
     assert len(gzip.compress(page.content)) < 30 * 1024
     assert "<script" not in page.content.decode() and "http://" not in page.content.decode()
+
+
+def test_the_page_loads_a_small_thai_font_subset_from_this_site(collecting):
+    from django.contrib.staticfiles import finders
+
+    body = page_text(Client().get(_url(collecting, "iit")))
+    assert "sarabun-thai-400.woff2" in body and ".ttf" not in body
+    path = finders.find("openita/fonts/sarabun-thai-400.woff2")
+    from pathlib import Path
+
+    assert 0 < Path(path).stat().st_size < 30 * 1024
