@@ -86,7 +86,7 @@ def cookie_for(code: str, keys: list[tuple[str, str]], rng: random.Random) -> st
                         for k, scale in keys}
     from django.core import signing
 
-    value = signing.dumps(progress.dump(), salt="openita.survey", compress=True)
+    value = signing.dumps(progress.dump(), salt=respondent._salt("IIT", code), compress=True)
     return f"{respondent.cookie_name('IIT', code)}={value}"
 
 
@@ -182,13 +182,16 @@ def main() -> None:
 
     from django.core import signing
 
+    from openita.surveys import respondent
+
     def ours(index: int):
         # A fresh submission key per request: every POST is a new respondent.
         counter[0] += 1
         name, value = pool[counter[0] % len(pool)].split("=", 1)
-        data = signing.loads(value, salt="openita.survey")
+        salt = respondent._salt("IIT", code)
+        data = signing.loads(value, salt=salt)
         data["k"] = secrets.token_urlsafe(24)
-        cookie = f"{name}={signing.dumps(data, salt='openita.survey', compress=True)}"
+        cookie = f"{name}={signing.dumps(data, salt=salt, compress=True)}"
         return ({"Content-Type": "application/x-www-form-urlencoded",
                  "Cookie": f"{cookie}; csrftoken={csrf}", "Host": "127.0.0.1"}, body)
 
@@ -236,7 +239,11 @@ def main() -> None:
 def signing_answers(cookie: str) -> dict:
     from django.core import signing
 
-    return signing.loads(cookie.split("=", 1)[1], salt="openita.survey")["a"]
+    from openita.surveys import respondent
+
+    name, value = cookie.split("=", 1)
+    code = name.rsplit("_", 1)[1]
+    return signing.loads(value, salt=respondent._salt("IIT", code))["a"]
 
 
 if __name__ == "__main__":

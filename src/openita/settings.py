@@ -226,4 +226,5 @@ OPENITA_SURVEY_CACHE_SECONDS = int(os.environ.get("OPENITA_SURVEY_CACHE_SECONDS"
 OTP_TTL_SECONDS = 300
 OTP_MAX_TRIES = 5
 # Sends allowed per window: per phone, per network address, per browser session.
-OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (10, 3600), "session": (3, 3600)}
+OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (10, 3600), "session": (3, 3600),
+                   "agency": (2000, 3600), "verify": (30, 3600), "code": (60, 3600)}

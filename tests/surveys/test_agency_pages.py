@@ -93,7 +93,13 @@ def test_progress_counts_forecasts_and_warns(collecting, client_for):
 
 
 def test_provisional_scores_come_from_the_engine_when_the_year_allows(collecting, client_for):
-    _store(collecting, 3)
+    _store(collecting, 9)
+    collecting.year.provisional_scores_visible = True
+    collecting.year.save()
+    url = reverse("agencies:surveys", args=[collecting.agency_a.pk])
+    # Nine answers are too few: a score could reveal one person's answers.
+    assert "Provisional score" not in page_text(english(client_for(collecting.admin_a)).get(url))
+    _store(collecting, 1, days_ago=1)
     collecting.year.provisional_scores_visible = True
     collecting.year.save()
     body = page_text(english(client_for(collecting.admin_a)).get(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars.models import Phase, PhaseWindow
+from openita.core.errors import ActionRefused
 from openita.surveys import services
 from openita.surveys.models import Response
 from tests.personas import build_world
@@ -24,6 +25,8 @@ def enrolment():
     if connection.vendor != "postgresql":
         pytest.skip("real parallel writers need PostgreSQL (CI runs this on it)")
     world = build_world()
+    world.year.iit_requires_access_code = False
+    world.year.save()
     today = timezone.localdate()
     PhaseWindow.objects.filter(year=world.year, phase=Phase.IIT_COLLECTION).update(
         opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9))
@@ -31,10 +34,13 @@ def enrolment():
                                     state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40)
 
 
-def _submit_many(enrolment, keys: list[str]) -> list:
+def _submit_many(enrolment, keys: list[str], code: str | None = None) -> list:
     def one(key: str):
         try:
-            return services.submit(enrolment, "IIT", iit_answers(), submission_key=key)
+            return services.submit(enrolment, "IIT", iit_answers(), submission_key=key,
+                                   access_code=code)
+        except ActionRefused as refusal:
+            return refusal
         finally:
             connections.close_all()
 
@@ -53,3 +59,13 @@ def test_fifty_parallel_different_keys_store_fifty_rows(enrolment):
     results = _submit_many(enrolment, [f"key-{n}" for n in range(50)])
     assert Response.objects.count() == 50
     assert len({r.response.pk for r in results}) == 50
+
+
+def test_one_access_code_used_by_twenty_parallel_respondents_stores_one_response(enrolment):
+    from openita.accounts.models import Role, RoleGrant
+
+    admin = RoleGrant.objects.get(role=Role.AGENCY_ADMIN, agency=enrolment.agency).user
+    code = services.issue_access_codes(enrolment, 1, acting_user=admin)[0]
+    results = _submit_many(enrolment, [f"k{n}" for n in range(20)], code=code)
+    assert Response.objects.count() == 1
+    assert sum(isinstance(r, ActionRefused) for r in results) == 19

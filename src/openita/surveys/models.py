@@ -44,12 +44,12 @@ class SurveyLink(models.Model):
 
 
 class AccessCode(models.Model):
-    """A one-time IIT code, kept only as a hash; ``used`` flips when a response uses it."""
+    """An unused one-time IIT code, kept only as a keyed hash; using it deletes the row."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
                                   related_name="access_codes")
     code_hash = models.CharField(max_length=64, unique=True)
-    used = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"access code {self.code_hash[:8]}…"
@@ -58,6 +58,7 @@ class AccessCode(models.Model):
 class PhoneClaim(models.Model):
     """One EIT response per phone per agency-year: the phone as an HMAC, nothing else."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
                                   related_name="+")
     phone_hmac = models.CharField(max_length=64)

@@ -37,6 +37,9 @@ def minimum_sample(framework: Framework, enrolment: Enrolment, instrument: str) 
     return framework.samples.eit.default_minimum
 
 
+PROVISIONAL_MIN_RESPONSES = 10
+
+
 @dataclass(frozen=True)
 class InstrumentProgress:
     instrument: str
@@ -79,7 +82,9 @@ def progress_of(enrolment: Enrolment, framework: Framework, instrument: str,
         days_left = max(0, (status.closes_on - today).days + 1)
         forecast = count + math.floor(recent / 7 * days_left)
     provisional = None
-    if with_scores and count:
+    # Below this many responses a score moves visibly with each answer, and an agency that
+    # knows who answered could read one person's answers from it.
+    if with_scores and count >= PROVISIONAL_MIN_RESPONSES:
         answers = list(counted.values_list("answers", flat=True))
         _indicators, score, _n = survey_scores(framework, instrument, answers)
         provisional = fmt(score)

@@ -51,20 +51,27 @@ def cookie_name(instrument: str, code: str) -> str:
     return f"ita_{instrument.lower()}_{code}"
 
 
+def _salt(instrument: str, code: str) -> str:
+    # The signature binds the cookie to one survey of one agency: a cookie verified for
+    # another agency's EIT, or begun on the EIT, is worthless on this survey.
+    return f"openita.survey:{instrument}:{code}"
+
+
 def read(request: HttpRequest, instrument: str, code: str) -> Progress:
     raw = request.COOKIES.get(cookie_name(instrument, code))
     if raw:
         try:
-            return Progress.load(signing.loads(raw, salt="openita.survey", max_age=MAX_AGE))
+            return Progress.load(signing.loads(raw, salt=_salt(instrument, code),
+                                               max_age=MAX_AGE))
         except (signing.BadSignature, KeyError, TypeError):
-            pass  # a tampered or outdated cookie starts a fresh survey
+            pass  # a tampered, moved or outdated cookie starts a fresh survey
     return Progress()
 
 
 def write(response: HttpResponse, instrument: str, code: str, progress: Progress) -> None:
     response.set_cookie(
         cookie_name(instrument, code),
-        signing.dumps(progress.dump(), salt="openita.survey", compress=True),
+        signing.dumps(progress.dump(), salt=_salt(instrument, code), compress=True),
         max_age=MAX_AGE, httponly=True, samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE, path=f"/go/{instrument.lower()}/{code}/",
     )

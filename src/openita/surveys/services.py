@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +28,15 @@ from openita.frameworks import services as frameworks
 from openita.scoring import InvalidInput, check_response
 
 from . import sms
-from .models import AccessCode, Channel, Instrument, PhoneClaim, Response, SurveyLink
+from .models import (
+    AccessCode,
+    Channel,
+    Instrument,
+    PhoneClaim,
+    RespondentType,
+    Response,
+    SurveyLink,
+)
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -114,30 +124,55 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _keyed(purpose: str, text: str) -> str:
+    """A keyed hash (HMAC): without the server key, short secrets (8-character codes,
+    phone numbers) cannot be recovered by trying every possible value."""
+    key = settings.OPENITA_PHONE_KEY or settings.SECRET_KEY
+    return hmac.new(f"openita-{purpose}:{key}".encode(), text.encode(), "sha256").hexdigest()
+
+
 def normalise_access_code(code: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", (code or "").upper())
 
 
+def _code_hash(code: str) -> str:
+    return _keyed("access-code", normalise_access_code(code))
+
+
 @transaction.atomic
 def issue_access_codes(enrolment: Enrolment, count: int, *, acting_user: Any) -> list[str]:
-    """New one-time IIT codes; only their hashes are kept, so print them now."""
+    """New one-time IIT codes; only their keyed hashes are kept, so print them now."""
     require(acting_user, "surveys.manage_links", enrolment.agency)
     if not 1 <= count <= 2000:
         raise ActionRefused(_("Issue between 1 and 2,000 codes at a time."), field="count")
-    codes = set()
+    codes: set[str] = set()
     while len(codes) < count:
         raw = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(8))
-        codes.add(raw)
+        if raw not in codes and not AccessCode.objects.filter(code_hash=_code_hash(raw)).exists():
+            codes.add(raw)
     AccessCode.objects.bulk_create(
-        AccessCode(enrolment=enrolment, code_hash=_hash(c)) for c in codes)
+        AccessCode(enrolment=enrolment, code_hash=_code_hash(c)) for c in codes)
     audit.record("surveys.issue_codes", actor=acting_user, obj=enrolment,
                  after={"count": count})
     return sorted(f"{c[:4]}-{c[4:]}" for c in codes)
 
 
-def access_code_is_open(enrolment: Enrolment, code: str) -> bool:
-    return AccessCode.objects.filter(enrolment=enrolment, code_hash=_hash(
-        normalise_access_code(code)), used=False).exists()
+def access_code_is_open(enrolment: Enrolment, code: str, *, address: str = "") -> bool:
+    """Whether an unused code exists; guesses are limited per network address."""
+    if address and _count("code", address) > settings.OTP_SEND_LIMITS["code"][0]:
+        return False
+    return AccessCode.objects.filter(enrolment=enrolment, code_hash=_code_hash(code)).exists()
+
+
+def _use_access_code(enrolment: Enrolment, code: str) -> None:
+    """Spend a code in its own transaction, before the response is written: the used code
+    disappears, and no database transaction ever touches both a code and a response."""
+    with transaction.atomic():
+        deleted, _per_model = AccessCode.objects.filter(
+            enrolment=enrolment, code_hash=_code_hash(code)).delete()
+    if deleted != 1:
+        raise ActionRefused(_("This access code is not valid or was already used."),
+                            field="access_code")
 
 
 # --- EIT phone verification ------------------------------------------------------------
@@ -155,40 +190,51 @@ def normalise_phone(phone: str) -> str:
 
 
 def phone_hmac(phone: str) -> str:
-    key = settings.OPENITA_PHONE_KEY or settings.SECRET_KEY
-    return hmac.new(f"openita-phone:{key}".encode(), phone.encode(), "sha256").hexdigest()
+    return _keyed("phone", phone)
 
 
-def _limited(kind: str, key: str) -> bool:
-    """Count one more send for ``key``; True when the limit for ``kind`` is passed."""
-    limit, seconds = settings.OTP_SEND_LIMITS[kind]
+def _count(kind: str, key: str, limits: dict | None = None) -> int:
+    """One more event for ``key`` in the window of ``kind``; returns the count so far."""
+    _limit, seconds = (limits or settings.OTP_SEND_LIMITS)[kind]
     name = f"otp-limit:{kind}:{_hash(key)}"
     cache.add(name, 0, seconds)
     try:
-        used = cache.incr(name)
+        return cache.incr(name)
     except ValueError:  # expired between add and incr
         cache.set(name, 1, seconds)
-        used = 1
-    return used > limit
+        return 1
+
+
+def _limited(kind: str, key: str) -> bool:
+    return _count(kind, key) > settings.OTP_SEND_LIMITS[kind][0]
 
 
 def send_otp(enrolment: Enrolment, phone: str, *, session_key: str, address: str) -> str:
-    """Text a one-time password; returns the normalised phone. Sends are limited per phone,
-    per network address and per browser session, so the page cannot bomb a phone."""
+    """Text a one-time password; returns the normalised phone.
+
+    Sends are limited per phone, per network address, per browser and per agency, so the
+    page cannot bomb a phone. Whether the phone already answered is told only after the
+    code from the SMS is entered, so only the phone's holder can learn it.
+    """
     phone = normalise_phone(phone)
     digest = phone_hmac(phone)
-    if PhoneClaim.objects.filter(enrolment=enrolment, phone_hmac=digest).exists():
-        raise ActionRefused(_("This phone number has already answered this agency's survey "
-                              "this year."), field="phone")
-    for kind, key in (("phone", digest), ("address", address), ("session", session_key)):
+    for kind, key in (("phone", digest), ("address", address), ("session", session_key),
+                      ("agency", str(enrolment.pk))):
         if _limited(kind, key):
             raise ActionRefused(_("Too many codes were requested. Please wait an hour and "
                                   "try again."), field="phone")
     code = f"{secrets.randbelow(1_000_000):06d}"
-    cache.set(_otp_key(enrolment, digest),
-              {"hash": _hash(code), "tries": 0}, settings.OTP_TTL_SECONDS)
-    sms.gateway().send(phone, _("Your openita code for %(agency)s: %(code)s (valid 5 minutes)")
-                       % {"agency": enrolment.agency.name_th, "code": code})
+    expires = time.time() + settings.OTP_TTL_SECONDS
+    cache.set(_otp_key(enrolment, digest), {"hash": _hash(code), "expires": expires},
+              settings.OTP_TTL_SECONDS)
+    cache.delete(_otp_key(enrolment, digest) + ":tries")
+    try:
+        sms.gateway().send(phone, _("Your openita code for %(agency)s: %(code)s (valid 5 "
+                                    "minutes)") % {"agency": enrolment.agency.name_th,
+                                                   "code": code})
+    except OSError:
+        raise ActionRefused(_("The SMS could not be sent just now. Please try again in a few "
+                              "minutes."), field="phone") from None
     return phone
 
 
@@ -196,24 +242,26 @@ def _otp_key(enrolment: Enrolment, digest: str) -> str:
     return f"otp:{enrolment.pk}:{digest}"
 
 
-@transaction.atomic
-def verify_otp(enrolment: Enrolment, phone: str, code: str) -> None:
+def verify_otp(enrolment: Enrolment, phone: str, code: str, *, address: str = "") -> None:
     """Check the one-time password and claim the phone for this agency-year.
 
-    The claim is written now, not when the answers are submitted, so its place in the
-    table follows verification order, not submission order.
+    Tries are counted atomically (parallel guesses cannot share one try) and per network
+    address; a wrong try never extends the code's life. The claim is written now, not when
+    the answers arrive, so its place in the table follows verification, not submission.
     """
     digest = phone_hmac(normalise_phone(phone))
     key = _otp_key(enrolment, digest)
+    if address and _count("verify", address) > settings.OTP_SEND_LIMITS["verify"][0]:
+        raise ActionRefused(_("Too many tries. Please wait an hour and try again."),
+                            field="code")
     challenge = cache.get(key)
-    if challenge is None:
+    if challenge is None or challenge["expires"] < time.time():
         raise ActionRefused(_("The code has expired. Ask for a new one."), field="code")
-    if challenge["tries"] >= settings.OTP_MAX_TRIES:
+    tries = _count_tries(key)
+    if tries > settings.OTP_MAX_TRIES:
         cache.delete(key)
         raise ActionRefused(_("Too many wrong codes. Ask for a new one."), field="code")
     if not hmac.compare_digest(challenge["hash"], _hash((code or "").strip())):
-        challenge["tries"] += 1
-        cache.set(key, challenge, settings.OTP_TTL_SECONDS)
         raise ActionRefused(_("The code is not right. Check the SMS and try again."),
                             field="code")
     cache.delete(key)
@@ -223,6 +271,15 @@ def verify_otp(enrolment: Enrolment, phone: str, code: str) -> None:
     except IntegrityError:
         raise ActionRefused(_("This phone number has already answered this agency's survey "
                               "this year."), field="phone") from None
+
+
+def _count_tries(key: str) -> int:
+    name = key + ":tries"
+    cache.add(name, 0, settings.OTP_TTL_SECONDS)
+    try:
+        return cache.incr(name)
+    except ValueError:
+        return settings.OTP_MAX_TRIES + 1  # the code expired meanwhile
 
 
 # --- submission ------------------------------------------------------------------------
@@ -248,47 +305,64 @@ def submit(
     channel: str = Channel.SELF,
     respondent_type: str = "",
     access_code: str | None = None,
-    flags: list[str] | None = None,
+    flags: Callable[[], list[str]] | list[str] | None = None,
     framework=None,
 ) -> Submission:
     """Store one complete response, once.
 
     A replay of the same submission key (double tap, retry after a timeout) returns the
-    stored response instead of a second row. An IIT access code is marked used in the same
-    transaction. Nothing is stored when any answer is missing or out of its scale.
+    stored response instead of a second row; a key already used for another survey is
+    refused. The IIT access code, when the year requires one, is spent in its own
+    transaction first, so no transaction touches both a code and a response. ``flags``
+    (quality signals) are computed only when a new row is about to be written. Nothing is
+    stored when any answer, the respondent type or the code is missing or invalid.
     """
     receipt = _hash(f"receipt:{submission_key}")
+    existing = Response.objects.filter(receipt=receipt).first()
+    if existing is not None:
+        return _replay(existing, enrolment, instrument)
     framework = framework or frameworks.framework_of(enrolment.year.framework)
     try:
         check_response(framework, instrument, answers)
     except InvalidInput as error:
         raise ActionRefused(_("Some answers are missing or not valid (%(where)s). Please go "
                               "back and check them.") % {"where": error.path}) from None
+    _check_respondent(enrolment, instrument, channel, respondent_type, access_code)
+    if access_code:
+        _use_access_code(enrolment, access_code)
+    computed = flags() if callable(flags) else list(flags or [])
     try:
-        return _store(enrolment, instrument, answers, receipt, channel, respondent_type,
-                      access_code, flags)
+        with transaction.atomic():
+            response = Response.objects.create(
+                enrolment=enrolment, instrument=instrument, channel=channel,
+                respondent_type=respondent_type, answers=answers, flags=computed,
+                submitted_on=timezone.localdate(), receipt=receipt)
     except IntegrityError:
-        # The receipt exists: this is a replay (a parallel one waits on the unique index
-        # until the first commits). Its transaction rolled back whole, code included.
+        # A parallel replay of this key committed first (it waited on the unique index).
         existing = Response.objects.filter(receipt=receipt).first()
         if existing is None:
             raise
-        return Submission(existing, replayed=True)
-
-
-@transaction.atomic
-def _store(enrolment, instrument, answers, receipt, channel, respondent_type, access_code,
-           flags) -> Submission:
-    """One INSERT (and the code's UPDATE) in one transaction: no counter, no hot row."""
-    response = Response.objects.create(
-        enrolment=enrolment, instrument=instrument, channel=channel,
-        respondent_type=respondent_type, answers=answers, flags=flags or [],
-        submitted_on=timezone.localdate(), receipt=receipt)
-    if access_code is not None:
-        used = AccessCode.objects.filter(
-            enrolment=enrolment, code_hash=_hash(normalise_access_code(access_code)),
-            used=False).update(used=True)
-        if used != 1:
-            raise ActionRefused(_("This access code is not valid or was already used."),
-                                field="access_code")
+        return _replay(existing, enrolment, instrument)
     return Submission(response, replayed=False)
+
+
+def _replay(existing: Response, enrolment: Enrolment, instrument: str) -> Submission:
+    if existing.enrolment_id != enrolment.pk or existing.instrument != instrument:
+        raise ActionRefused(_("This form was already sent for another survey."))
+    return Submission(existing, replayed=True)
+
+
+def _check_respondent(enrolment: Enrolment, instrument: str, channel: str,
+                      respondent_type: str, access_code: str | None) -> None:
+    if instrument == Instrument.EIT:
+        if respondent_type not in RespondentType.values:
+            raise ActionRefused(_("Please choose who you are answering as."),
+                                field="respondent_type")
+        return
+    if respondent_type:
+        raise ActionRefused(_("Some answers are missing or not valid (%(where)s). Please go "
+                              "back and check them.") % {"where": "respondent_type"})
+    if (channel == Channel.SELF and enrolment.year.iit_requires_access_code
+            and not access_code):
+        raise ActionRefused(_("This access code is not valid or was already used."),
+                            field="access_code")

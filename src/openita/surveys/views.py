@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,8 +21,19 @@ INSTRUMENTS = {"iit": Instrument.IIT, "eit": Instrument.EIT}
 
 
 def _address(request: HttpRequest) -> str:
-    # Only used, in memory, to limit SMS sends and flag bursts; never stored.
-    return request.META.get("REMOTE_ADDR", "")
+    """The network a request comes from, for limits and quality signals; never stored.
+
+    IPv6 is grouped by /64, the block one household or phone usually holds, so rotating
+    addresses inside it does not escape the limits.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
 
 
 def survey_view(view):
@@ -90,7 +102,8 @@ def start(request: HttpRequest, survey: dict) -> HttpResponse:
             progress.respondent_type = kind
         if needs_code:
             code = request.POST.get("access_code", "")
-            if not services.access_code_is_open(survey["enrolment"], code):
+            if not services.access_code_is_open(survey["enrolment"], code,
+                                                address=_address(request)):
                 errors["access_code"] = _("This access code is not valid or was already used.")
             progress.access_code = services.normalise_access_code(code)
         if not errors:
@@ -131,7 +144,7 @@ def verify(request: HttpRequest, survey: dict) -> HttpResponse:
     if request.method == "POST":
         try:
             services.verify_otp(survey["enrolment"], progress.phone,
-                                request.POST.get("code", ""))
+                                request.POST.get("code", ""), address=_address(request))
         except ActionRefused as refusal:
             error = refusal.message
         else:
@@ -203,8 +216,11 @@ def review(request: HttpRequest, survey: dict) -> HttpResponse:
     progress = survey["progress"]
     error = None
     if request.method == "POST":
-        flags = respondent.quality_flags(survey["enrolment"].pk, survey["instrument"],
-                                         progress.answers, progress.started, _address(request))
+        def flags() -> list[str]:  # only for a response that is really stored
+            return respondent.quality_flags(survey["enrolment"].pk, survey["instrument"],
+                                            progress.answers, progress.started,
+                                            _address(request))
+
         try:
             services.submit(
                 survey["enrolment"], survey["instrument"], progress.answers,
