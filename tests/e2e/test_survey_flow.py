@@ -70,3 +70,47 @@ def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, browser, 
     page.click("button.go")
     _answer_every_page(page)
     assert Response.objects.get().respondent_type == "person"
+
+
+def test_leaving_and_coming_back_on_the_same_phone_keeps_the_answers(live_server, browser,
+                                                                       survey):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/go/iit/{survey.code}/")
+    page.check("input[name=eligible]")
+    page.fill("#access_code", survey.access)
+    page.click("button.go")
+    for group in page.locator("div[role=radiogroup]").all():
+        group.locator("input[type=radio]").first.check()
+    page.click("button.go")
+    page.close()  # the respondent leaves …
+    later = context.new_page()  # … and comes back on the same phone
+    later.goto(f"{live_server.url}/go/iit/{survey.code}/page/1/")
+    checked = later.locator("input[type=radio]:checked")
+    assert checked.count() == later.locator("div[role=radiogroup]").count() > 0
+    later.goto(f"{live_server.url}/go/iit/{survey.code}/page/2/")
+    _answer_every_page(later)
+    assert Response.objects.count() == 1
+
+
+def test_sending_twice_stores_one_response(live_server, browser, survey):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/go/iit/{survey.code}/")
+    page.check("input[name=eligible]")
+    page.fill("#access_code", survey.access)
+    page.click("button.go")
+    while "/page/" in page.url:
+        for group in page.locator("div[role=radiogroup]").all():
+            group.locator("input[type=radio]").last.check()
+        page.click("button.go")
+    cookies = context.cookies()
+    page.click("button.go")  # the first tap is stored …
+    page.wait_for_url("**/thanks/")
+    second = browser.new_context(**PHONE)  # … a second tap still carries the old cookie
+    second.add_cookies(cookies)
+    again = second.new_page()
+    again.goto(f"{live_server.url}/go/iit/{survey.code}/review/")
+    again.click("button.go")
+    again.wait_for_url("**/thanks/")
+    assert Response.objects.count() == 1
