@@ -141,3 +141,27 @@ def test_a_number_that_is_not_a_thai_mobile_is_refused(collecting, phone):
     with pytest.raises(ActionRefused):
         services.send_otp(collecting.enrolment, phone, session_key="s", address="a")
     assert sms.SENT == []
+
+
+def test_link_facts_are_cached_briefly_and_the_close_is_still_exact(collecting, settings):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from openita.calendars.services import closing_moment
+
+    settings.OPENITA_SURVEY_CACHE_SECONDS = 30
+    services._LOCAL_FACTS.clear()
+    services.open_survey(collecting.link.code, "IIT")
+    with CaptureQueriesContext(connection) as queries:
+        services.open_survey(collecting.link.code, "IIT")
+    assert len(queries.captured_queries) == 0
+    facts = services.survey_facts(collecting.link.code)
+    closes = facts.windows["iit_collection"][1]
+    after = closing_moment(closes) + dt.timedelta(seconds=1)
+    with pytest.raises(ActionRefused):  # cached dates, but the 24:00 close is computed now
+        services.open_survey(collecting.link.code, "IIT", now=after)
+    assert timezone.now() < after
+    services._LOCAL_FACTS.clear()

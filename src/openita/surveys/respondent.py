@@ -146,7 +146,17 @@ def _remember(same_key: str, burst_key: str) -> tuple[bool, int]:
         return seen, 0
 
 
+_CLIENTS: dict[int, object] = {}
+
+
 def _redis_client():
+    """The Redis client behind the default cache, made once per process (building one per
+    call, as Django's backend does, costs more than the round trip)."""
     inner = getattr(cache, "_cache", None)
     getter = getattr(inner, "get_client", None)
-    return getter(write=True) if getter and hasattr(inner, "_pool_class") else None
+    if not getter or not hasattr(inner, "_pool_class"):
+        return None
+    client = _CLIENTS.get(id(inner))
+    if client is None:
+        client = _CLIENTS[id(inner)] = getter(write=True)
+    return client
