@@ -387,8 +387,7 @@ def survey_demo_label() -> str:
     link = SurveyLink.objects.select_related("enrolment__agency").order_by("pk").first()
     if link is None:
         return ""
-    agency = link.enrolment.agency
-    return f"{agency.code} {agency.name_th}: /go/iit/{link.code}/"
+    return _survey_label(link.enrolment.agency, link.code)
 
 
 def existing_personas() -> tuple[dict[str, str], str]:
@@ -447,4 +446,9 @@ def _survey_demo(agency: Agency, year: AssessmentYear) -> str:
     enrolment, _ = Enrolment.objects.update_or_create(
         agency=agency, year=year, defaults={"state": EnrolmentState.HEADCOUNT_APPROVED,
                                             "headcount": 85})
-    return f"{agency.code} {agency.name_th}: /go/iit/{link_for(enrolment).code}/"
+    return _survey_label(agency, link_for(enrolment).code)
+
+
+def _survey_label(agency: Agency, code: str) -> str:
+    return (f"{agency.code} {agency.name_th}: /go/iit/{code}/ "
+            f"(its admin: admin.{agency.code.lower()}@{DEMO_DOMAIN})")

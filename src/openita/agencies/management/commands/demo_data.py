@@ -49,4 +49,4 @@ def print_personas(out, personas: dict[str, str], demo_agency: str, survey: str 
     if demo_agency:
         out.write(f"  demo agency            {demo_agency}")
     if survey:
-        out.write(f"  surveys open now       {survey} (and /go/eit/…)")
+        out.write(f"  surveys open now       {survey}")
