@@ -158,14 +158,7 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
     key = request.POST.get("submission_key") or services.new_submission_key()
     answers: dict = {}
     if request.method == "POST":
-        for question in questions:
-            allowed = respondent.allowed_answers(framework, question)
-            for cell, _polarity in question.cells:
-                value = request.POST.get(cell, "")
-                if value in allowed:
-                    answers[cell] = allowed[value]
-                else:
-                    errors.add(cell)
+        errors = respondent.read_answers(framework, questions, request.POST, answers)
         kind = request.POST.get("respondent_type", "")
         if kind not in RespondentType.values:
             errors.add("respondent_type")
@@ -180,10 +173,7 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The interview is stored."))
                 return redirect("agencies:survey_interview", pk=agency.pk)
-    rows = [{"question": q, "levels": framework.scale(q.scale).levels, "cells": [
-        {"key": cell, "sub": sub, "value": str(answers.get(cell, ""))}
-        for (cell, _p), sub in zip(q.cells, q.subitems or [None], strict=False)]}
-        for q in questions]
+    rows = respondent.question_rows(framework, questions, answers)
     return render(request, "surveys/interview.html", {
         "agency": agency, "rows": rows, "errors": errors, "key": key,
         "respondent_types": RespondentType.choices,

@@ -95,6 +95,31 @@ def allowed_answers(framework: Framework, question: Question) -> dict[str, objec
     return {str(level.answer): level.answer for level in framework.scale(question.scale).levels}
 
 
+def read_answers(framework: Framework, questions: list[Question], data, answers: dict
+                 ) -> set[str]:
+    """Take the posted answers of ``questions`` into ``answers``; return the keys left
+    unanswered or answered outside the scale (those are removed from ``answers``)."""
+    errors = set()
+    for question in questions:
+        allowed = allowed_answers(framework, question)
+        for key, _polarity in question.cells:
+            value = data.get(key, "")
+            if value in allowed:
+                answers[key] = allowed[value]
+            else:
+                answers.pop(key, None)
+                errors.add(key)
+    return errors
+
+
+def question_rows(framework: Framework, questions: list[Question], answers: dict) -> list:
+    """What a form of questions needs: each question, its answer cells and its levels."""
+    return [{"question": q, "levels": framework.scale(q.scale).levels, "cells": [
+        {"key": key, "sub": sub, "value": str(answers.get(key, ""))}
+        for (key, _p), sub in zip(q.cells, q.subitems or [None], strict=False)]}
+        for q in questions]
+
+
 # --- quality signals -------------------------------------------------------------------
 
 SECONDS_PER_ANSWER = 2  # reading and ticking one answer faster than this is implausible

@@ -170,25 +170,14 @@ def page(request: HttpRequest, survey: dict, number: int) -> HttpResponse:
         raise Http404
     indicator, questions = pages[number - 1]
     answers = survey["progress"].answers
-    errors = set()
+    errors: set[str] = set()
     if request.method == "POST":
-        for question in questions:
-            allowed = respondent.allowed_answers(survey["framework"], question)
-            for key, _polarity in question.cells:
-                value = request.POST.get(key, "")
-                if value in allowed:
-                    answers[key] = allowed[value]
-                else:
-                    answers.pop(key, None)
-                    errors.add(key)
+        errors = respondent.read_answers(survey["framework"], questions, request.POST, answers)
         if not errors:
             target = (_go(survey, "page", number + 1) if number < len(pages)
                       else _go(survey, "review"))
             return _save(redirect(target), survey)
-    rows = [{"question": q, "cells": [
-        {"key": key, "sub": sub, "value": str(answers.get(key, ""))}
-        for (key, _p), sub in zip(q.cells, q.subitems or [None], strict=False)],
-        "levels": survey["framework"].scale(q.scale).levels} for q in questions]
+    rows = respondent.question_rows(survey["framework"], questions, answers)
     return _render(request, survey, "page.html", {
         "number": number, "indicator": indicator, "rows": rows, "errors": errors,
         "percent": int(100 * (number - 1) / len(pages)),
