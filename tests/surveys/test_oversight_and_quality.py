@@ -117,3 +117,17 @@ def test_quality_signals_use_one_redis_round_trip_when_the_cache_is_redis(settin
     again = respondent.quality_flags(7, "EIT", answers, now - 3600, "9.9.9.9")
     assert again == ["same_answers_same_network"]
     caches["default"].clear()
+
+
+def test_an_interview_outside_the_eit_window_is_refused_and_not_stored(collecting,
+                                                                      client_for):
+    from openita.calendars.models import Phase, PhaseWindow
+
+    PhaseWindow.objects.filter(year=collecting.year, phase=Phase.EIT_COLLECTION).update(
+        opens_on="2020-01-01", closes_on="2020-01-02")
+    client = english(client_for(collecting.consultant_x))
+    url = reverse("agencies:survey_interview", args=[collecting.agency_a.pk])
+    response = client.post(url, {"submission_key": "k", "respondent_type": "person",
+                                 "e1": "2"}, follow=True)
+    assert "EIT collection" in page_text(response)
+    assert not Response.objects.exists()

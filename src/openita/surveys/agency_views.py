@@ -15,14 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from openita.agencies.models import EnrolmentState
-from openita.agencies.services import enrolment_for, get_visible_agency
+from openita.agencies.services import get_visible_agency
 from openita.calendars import services as calendar
-from openita.calendars.models import Phase
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import posted, refuse_into_form, refuse_into_messages
-from openita.frameworks import services as frameworks
 
 from . import progress, respondent, services
 from .models import Channel, Instrument, RespondentType, Response
@@ -38,12 +35,8 @@ class IssueCodesForm(forms.Form):
 def _context(request: HttpRequest, pk: int):
     agency = get_visible_agency(request.user, pk)
     require(request.user, "surveys.view_progress", agency)
-    year = calendar.current_year()
-    enrolment = enrolment_for(agency, year)
-    if enrolment is None or enrolment.pk is None or (
-            enrolment.state == EnrolmentState.NOT_REGISTERED) or year.framework is None:
-        return agency, None, None
-    return agency, enrolment, frameworks.framework_of(year.framework)
+    enrolment, framework = services.collecting_enrolment(agency)
+    return agency, enrolment, framework
 
 
 def _links(request: HttpRequest, enrolment) -> dict:
@@ -72,8 +65,7 @@ def surveys_page(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "surveys/slips.html", {
                 "agency": agency, "codes": codes, "link": _links(request, enrolment)["iit"],
                 "year": enrolment.year})
-    show_scores = enrolment.year.provisional_scores_visible or request.user.has_perm(
-        "agencies.manage_registry")
+    show_scores = progress.may_see_provisional_scores(request.user, enrolment)
     rows = [progress.progress_of(enrolment, framework, instrument, with_scores=show_scores)
             for instrument in (Instrument.IIT, Instrument.EIT)]
     context.update(links=_links(request, enrolment), rows=rows, form=form,
@@ -152,8 +144,8 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "surveys.interview", agency)
     if enrolment is None:
         raise Http404
-    questions = [q for q in framework.questions if q.indicator in {
-        i.number for i in framework.indicators_of(Instrument.EIT)}]
+    questions = [q for _indicator, on_page in respondent.pages(framework, Instrument.EIT)
+                 for q in on_page]
     errors: set[str] = set()
     key = request.POST.get("submission_key") or services.new_submission_key()
     answers: dict = {}
@@ -164,12 +156,10 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
             errors.add("respondent_type")
         if not errors:
             try:
-                calendar.require_open(enrolment.year, Phase.EIT_COLLECTION, agency)
-                services.submit(enrolment, Instrument.EIT, answers, submission_key=key,
-                                channel=Channel.CONSULTANT, respondent_type=kind,
-                                framework=framework)
+                services.record_interview(enrolment, answers, kind, submission_key=key,
+                                          acting_user=request.user, framework=framework)
             except ActionRefused as error:
-                messages.error(request, str(error.message))
+                refuse_into_messages(request, error)
             else:
                 messages.success(request, _("The interview is stored."))
                 return redirect("agencies:survey_interview", pk=agency.pk)

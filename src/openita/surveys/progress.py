@@ -40,6 +40,12 @@ def minimum_sample(framework: Framework, enrolment: Enrolment, instrument: str) 
 PROVISIONAL_MIN_RESPONSES = 10
 
 
+def may_see_provisional_scores(user, enrolment: Enrolment) -> bool:
+    """NACC always; the agency's people and oversight only when the year's settings allow."""
+    return enrolment.year.provisional_scores_visible or user.has_perm(
+        "agencies.manage_registry")
+
+
 @dataclass(frozen=True)
 class InstrumentProgress:
     instrument: str

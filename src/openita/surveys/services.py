@@ -82,6 +82,19 @@ def _facts(code: str) -> SurveyFacts | None:
     return SurveyFacts(enrolment, statuses, version.checksum if version else "")
 
 
+def collecting_enrolment(agency: Any) -> tuple[Enrolment | None, Any]:
+    """The agency's enrolment in the open year and that year's framework, when surveys
+    apply to it (registered, and the year has a framework); otherwise (None, None)."""
+    year = calendar.current_year()
+    if year is None or year.framework is None:
+        return None, None
+    enrolment = Enrolment.objects.filter(agency=agency, year=year).select_related(
+        "year").first()
+    if enrolment is None or enrolment.state == EnrolmentState.NOT_REGISTERED:
+        return None, None
+    return enrolment, frameworks.framework_of(year.framework)
+
+
 def survey_facts(code: str) -> SurveyFacts | None:
     """The link's enrolment and windows. Deadline-day traffic asks for the same few links
     thousands of times, so the answer is cached for OPENITA_SURVEY_CACHE_SECONDS (a changed
@@ -357,6 +370,17 @@ def submit(
             raise
         return _replay(existing, enrolment, instrument)
     return Submission(response, replayed=False)
+
+
+def record_interview(enrolment: Enrolment, answers: dict, respondent_type: str, *,
+                     submission_key: str, acting_user: Any, framework=None) -> Submission:
+    """A consultant stores the answers of one EIT telephone interview, during the EIT
+    collection window of that agency."""
+    require(acting_user, "surveys.interview", enrolment.agency)
+    calendar.require_open(enrolment.year, PHASES[Instrument.EIT], enrolment.agency)
+    return submit(enrolment, Instrument.EIT, answers, submission_key=submission_key,
+                  channel=Channel.CONSULTANT, respondent_type=respondent_type,
+                  framework=framework)
 
 
 def _replay(existing: Response, enrolment: Enrolment, instrument: str) -> Submission:
