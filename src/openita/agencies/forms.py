@@ -13,6 +13,7 @@ from .models import (
     AgencyContact,
     AgencyGroup,
     AgencyKind,
+    EnrolmentState,
     Province,
     Region,
 )
@@ -36,8 +37,6 @@ class AgencyFilterForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from .models import EnrolmentState
-
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("All states"))] + list(EnrolmentState.choices)
 
