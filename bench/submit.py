@@ -17,6 +17,7 @@ import argparse
 import http.client
 import os
 import random
+import resource
 import secrets
 import socket
 import statistics
@@ -90,10 +91,13 @@ def cookie_for(code: str, keys: list[tuple[str, str]], rng: random.Random) -> st
     return f"{respondent.cookie_name('IIT', code)}={value}"
 
 
-def start_server(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+def start_server(app: str, port: int, workers: int, threads: int, env: dict
+                 ) -> subprocess.Popen:
+    """gunicorn as ``openita serve`` starts it (the app loaded once, before the workers)."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers",
-         str(workers), "--log-level", "warning", "--backlog", "2048"],
+         str(workers), "--threads", str(threads), "--preload", "--log-level", "warning",
+         "--backlog", "2048"],
         cwd=ROOT / ("bench" if app.startswith("ceiling") else "."), env=env)
     for _ in range(100):
         try:
@@ -105,7 +109,56 @@ def start_server(app: str, port: int, workers: int, env: dict) -> subprocess.Pop
     raise RuntimeError(f"{app} did not start")
 
 
-def drive(port: int, path: str, bodies, seconds: float, respondents: int):
+def service_cpu(names=("postgres", "redis-server")) -> dict[str, float]:
+    """CPU seconds used so far by the database and cache processes (from /proc)."""
+    used = dict.fromkeys(names, 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        if name in used:
+            # the server's own time, and that of its ended children (finished backends)
+            used[name] += sum(int(v) for v in fields[11:15]) / tick
+    return used
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds used so far by a process and its children (the app server's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used, parents = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return sum(seconds for pid, seconds in used.items()
+               if pid == root or parents.get(pid) == root)
+
+
+def measured(server: subprocess.Popen, run):
+    """Run ``run()`` and return its result with the CPU seconds it cost the app server, the
+    database, the cache and the driver itself."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    app, services = tree_cpu(server.pid), service_cpu()
+    result = run()
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    app_after, services_after = tree_cpu(server.pid), service_cpu()
+    cpu = {"app": app_after - app,
+           "driver": mine.ru_utime + mine.ru_stime - me.ru_utime - me.ru_stime,
+           **{k: services_after[k] - services[k] for k in services}}
+    return result, cpu
+
+
+def drive(port: int, path: str, bodies, seconds: float, respondents: int,
+          method: str = "POST"):
     """N threads, each with a kept-alive connection, POSTing until time is up."""
     latencies: list[float] = []
     acknowledged = [0]
@@ -120,7 +173,7 @@ def drive(port: int, path: str, bodies, seconds: float, respondents: int):
             headers, body = bodies(index)
             started = time.perf_counter()
             try:
-                connection.request("POST", path, body=body, headers=headers)
+                connection.request(method, path, body=body, headers=headers)
                 answer = connection.getresponse()
                 answer.read()
             except (OSError, http.client.HTTPException):
@@ -148,13 +201,17 @@ def drive(port: int, path: str, bodies, seconds: float, respondents: int):
     return acknowledged[0], errors[0], latencies, elapsed
 
 
-def report(label: str, acknowledged: int, errors: int, latencies, elapsed: float) -> float:
+def report(label: str, result, cpu: dict) -> float:
+    acknowledged, errors, latencies, elapsed = result
     rate = acknowledged / elapsed
     ordered = sorted(latencies) or [0.0]
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     print(f"{label:<9} {rate:8.1f} submissions/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
           f"acknowledged {acknowledged}  errors {errors}")
+    requests = max(1, acknowledged + errors)
+    print(" " * 10 + "CPU per request: " + "  ".join(
+        f"{name} {seconds / requests * 1000:.3f} ms" for name, seconds in cpu.items()))
     return rate
 
 
@@ -163,6 +220,7 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     database = f"openita_bench_{os.getpid()}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "openita.settings",
@@ -177,37 +235,29 @@ def main() -> None:
     rng = random.Random(2568)
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts the unmasked secret
     body = urlencode({"csrfmiddlewaretoken": csrf})
-    pool = [cookie_for(code, keys, rng) for _ in range(200)]
-    counter = [0]
-
-    from django.core import signing
-
-    from openita.surveys import respondent
+    # Every POST is a new respondent with its own submission key. The cookies are signed
+    # before the clock starts, so the driver does no more work per request for openita than
+    # for the ceiling (they share the machine's cores with the servers).
+    pool = [cookie_for(code, keys, rng) for _ in range(int(args.seconds * 4000))]
+    counter = iter(range(10**12))
 
     def ours(index: int):
-        # A fresh submission key per request: every POST is a new respondent.
-        counter[0] += 1
-        name, value = pool[counter[0] % len(pool)].split("=", 1)
-        salt = respondent._salt("IIT", code)
-        data = signing.loads(value, salt=salt)
-        data["k"] = secrets.token_urlsafe(24)
-        cookie = f"{name}={signing.dumps(data, salt=salt, compress=True)}"
+        cookie = pool[next(counter) % len(pool)]
         return ({"Content-Type": "application/x-www-form-urlencoded",
                  "Cookie": f"{cookie}; csrftoken={csrf}", "Host": "127.0.0.1"}, body)
 
     from openita.surveys.models import Response
 
-    port = free_port()
-    server = start_server("openita.wsgi:application", port, args.workers, env)
-    try:
-        result = drive(port, f"/go/iit/{code}/review/", ours, args.seconds, args.respondents)
-    finally:
-        server.terminate()
-        server.wait()
+    def warm_up(index: int):  # every worker answers a few pages before the clock starts
+        return {"Host": "127.0.0.1"}, None
+
+    result, cpu = serve_and_drive("openita.wsgi:application", f"/go/iit/{code}/", warm_up,
+                                  f"/go/iit/{code}/review/", ours, args, env)
     stored = Response.objects.count()
-    print(f"database: PostgreSQL; app server: gunicorn, {args.workers} workers; "
+    print(f"database: PostgreSQL; app server: gunicorn --preload, {args.workers} workers "
+          f"× {args.threads} threads; "
           f"{args.respondents} concurrent respondents; {args.seconds:.0f} s each")
-    our_rate = report("openita", *result)
+    our_rate = report("openita", result, cpu)
     print(f"          acknowledged {result[0]} vs stored {stored}: lost {result[0] - stored}")
 
     import psycopg
@@ -220,20 +270,28 @@ def main() -> None:
     def ceiling(index: int):
         return ({"Content-Type": "application/x-www-form-urlencoded"}, answers)
 
-    port = free_port()
-    server = start_server("ceiling_app:application", port, args.workers, env)
-    try:
-        result = drive(port, "/", ceiling, args.seconds, args.respondents)
-    finally:
-        server.terminate()
-        server.wait()
-    ceiling_rate = report("ceiling", *result)
+    result, cpu = serve_and_drive("ceiling_app:application", "/", ceiling, "/", ceiling,
+                                  args, env)
+    ceiling_rate = report("ceiling", result, cpu)
     print(f"ratio ours/ceiling: {our_rate / ceiling_rate:.2f}")
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
         from django.db import connections
 
         connections.close_all()
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def serve_and_drive(app: str, warm_path: str, warm, path: str, bodies, args, env: dict):
+    """Start the server, warm every worker up for two seconds, then drive and measure."""
+    port = free_port()
+    server = start_server(app, port, args.workers, args.threads, env)
+    try:
+        drive(port, warm_path, warm, 2, args.respondents, method="GET")
+        return measured(server, lambda: drive(port, path, bodies, args.seconds,
+                                              args.respondents))
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def signing_answers(cookie: str) -> dict:

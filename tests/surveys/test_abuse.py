@@ -120,13 +120,13 @@ def test_guessing_codes_is_limited_per_network(collecting):
     assert not services.access_code_is_open(collecting.enrolment, real, address="7.7.7.7")
 
 
-def test_replays_do_not_feed_the_quality_counters(collecting):
-    calls = []
-    services.submit(collecting.enrolment, "EIT", {"e1": 1}, submission_key="k",
-                    respondent_type="person", flags=lambda: calls.append(1) or [])
-    services.submit(collecting.enrolment, "EIT", {"e1": 1}, submission_key="k",
-                    respondent_type="person", flags=lambda: calls.append(1) or [])
-    assert calls == [1]
+def test_a_replay_keeps_the_first_responses_flags_and_adds_no_row(collecting):
+    first = services.submit(collecting.enrolment, "EIT", {"e1": 1}, submission_key="k",
+                            respondent_type="person", flags=lambda: ["too_fast"])
+    again = services.submit(collecting.enrolment, "EIT", {"e1": 1}, submission_key="k",
+                            respondent_type="person", flags=lambda: ["burst"])
+    assert again.replayed and again.response.pk == first.response.pk
+    assert list(Response.objects.values_list("flags", flat=True)) == [["too_fast"]]
 
 
 def test_a_failing_sms_gateway_gets_a_clear_message(collecting, monkeypatch):

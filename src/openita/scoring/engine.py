@@ -108,23 +108,28 @@ def _count_answers(
     instrument: str, responses: list[Any], values: dict[str, dict[Any, Fraction]]
 ) -> dict[str, Counter]:
     """Check every response and count answers per cell; the first problem is raised."""
-    expected = set(values)
     counts: dict[str, Counter] = {key: Counter() for key in values}
     for index, response in enumerate(responses):
-        where = f"responses.{instrument}[{index}]"
-        if not isinstance(response, Mapping):
-            raise InvalidInput(where, "each response must be an object of answers")
-        if response.keys() != expected:
-            _explain_keys(where, set(response), expected)
+        _check_one(instrument, index, response, values)
         for key, answer in response.items():
-            allowed = values[key]
-            # bool is an int in Python: true must not pass for the answer 1.
-            if answer.__class__ is bool or answer not in allowed:
-                choices = ", ".join(str(a) for a in allowed)
-                raise InvalidInput(f"{where}.{key}",
-                                   f"answer {answer!r} is not one of {choices}")
             counts[key][answer] += 1
     return counts
+
+
+def _check_one(instrument: str, index: int, response: Any,
+               values: dict[str, dict[Any, Fraction]]) -> None:
+    if not isinstance(response, Mapping):
+        raise InvalidInput(f"responses.{instrument}[{index}]",
+                           "each response must be an object of answers")
+    if response.keys() != values.keys():
+        _explain_keys(f"responses.{instrument}[{index}]", set(response), set(values))
+    for key, answer in response.items():
+        allowed = values[key]
+        # bool is an int in Python: true must not pass for the answer 1.
+        if answer.__class__ is bool or answer not in allowed:
+            choices = ", ".join(str(a) for a in allowed)
+            raise InvalidInput(f"responses.{instrument}[{index}].{key}",
+                               f"answer {answer!r} is not one of {choices}")
 
 
 def _explain_keys(where: str, given: set[str], expected: set[str]) -> None:
@@ -137,7 +142,7 @@ def _explain_keys(where: str, given: set[str], expected: set[str]) -> None:
 
 def check_response(framework: Framework, instrument: str, answers: Any) -> None:
     """Raise InvalidInput unless ``answers`` is one complete, valid response."""
-    _count_answers(instrument, [answers], _cell_values(framework, instrument))
+    _check_one(instrument, 0, answers, _cell_values(framework, instrument))
 
 
 def survey_scores(framework: Framework, instrument: str, responses: list[Any]):

@@ -9,6 +9,7 @@ device). The cookie is deleted once the response is stored.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 from dataclasses import dataclass, field
 
@@ -58,7 +59,11 @@ def _salt(instrument: str, code: str) -> str:
 
 
 def read(request: HttpRequest, instrument: str, code: str) -> Progress:
-    raw = request.COOKIES.get(cookie_name(instrument, code))
+    return load(request.COOKIES.get(cookie_name(instrument, code)), instrument, code)
+
+
+def load(raw: str | None, instrument: str, code: str) -> Progress:
+    """The progress in a cookie's value; a fresh one when it is missing or not ours."""
     if raw:
         try:
             return Progress.load(signing.loads(raw, salt=_salt(instrument, code),
@@ -85,9 +90,17 @@ def forget(response: HttpResponse, instrument: str, code: str) -> None:
 
 
 def pages(framework: Framework, instrument: str) -> list[tuple]:
-    """One page per indicator: (indicator, its questions)."""
-    return [(indicator, [q for q in framework.questions if q.indicator == indicator.number])
-            for indicator in framework.indicators_of(instrument)]
+    """One page per indicator: (indicator, its questions). Worked out once per framework
+    version and instrument: frameworks are frozen and kept for the life of the process."""
+    cached = _PAGES.get((id(framework), instrument))
+    if cached is None or cached[0] is not framework:
+        cached = _PAGES[(id(framework), instrument)] = (framework, [
+            (indicator, [q for q in framework.questions if q.indicator == indicator.number])
+            for indicator in framework.indicators_of(instrument)])
+    return cached[1]
+
+
+_PAGES: dict[tuple[int, str], tuple[Framework, list[tuple]]] = {}
 
 
 def allowed_answers(framework: Framework, question: Question) -> dict[str, object]:
@@ -118,6 +131,51 @@ def question_rows(framework: Framework, questions: list[Question], answers: dict
         {"key": key, "sub": sub, "value": str(answers.get(key, ""))}
         for (key, _p), sub in zip(q.cells, q.subitems or [None], strict=False)]}
         for q in questions]
+
+
+def network(meta: dict) -> str:
+    """The network a request comes from, for limits and quality signals; never stored.
+
+    IPv6 is grouped by /64, the block one household or phone usually holds, so rotating
+    addresses inside it does not escape the limits.
+    """
+    remote = meta.get("REMOTE_ADDR", "")
+    try:
+        parsed = ipaddress.ip_address(remote)
+    except ValueError:
+        return remote
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return remote
+
+
+# --- sending ----------------------------------------------------------------------------
+
+
+def is_ready(progress: Progress, instrument: str) -> bool:
+    """Eligibility confirmed, and for the EIT the phone verified."""
+    return progress.eligible and (instrument == "IIT" or progress.verified)
+
+
+def first_unanswered_page(framework: Framework, instrument: str, answers: dict) -> int | None:
+    for number, (_indicator, questions) in enumerate(pages(framework, instrument), start=1):
+        if any(key not in answers for q in questions for key, _p in q.cells):
+            return number
+    return None
+
+
+def send(enrolment, instrument: str, framework: Framework, progress: Progress,
+         address: str) -> services.Submission:
+    """Store a finished survey once (see services.submit); quality signals are computed
+    only for a response that is about to be written."""
+    def flags() -> list[str]:
+        return quality_flags(enrolment.pk, instrument, progress.answers, progress.started,
+                             address)
+
+    return services.submit(
+        enrolment, instrument, progress.answers, submission_key=progress.key,
+        respondent_type=progress.respondent_type, access_code=progress.access_code or None,
+        flags=flags, framework=framework)
 
 
 # --- quality signals -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -14,7 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    router,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -343,10 +351,11 @@ def submit(
     stored when any answer, the respondent type or the code is missing or invalid.
     """
     receipt = _hash(f"receipt:{submission_key}")
-    # Recognise a replay first: its code is spent and it must not feed the quality counters.
-    existing = Response.objects.filter(receipt=receipt).first()
-    if existing is not None:
-        return _replay(existing, enrolment, instrument)
+    if access_code:
+        # A replay's code is already spent: recognise the replay before spending it.
+        existing = Response.objects.filter(receipt=receipt).first()
+        if existing is not None:
+            return _replay(existing, enrolment, instrument)
     framework = framework or frameworks.framework_of(enrolment.year.framework)
     try:
         check_response(framework, instrument, answers)
@@ -356,20 +365,56 @@ def submit(
     _check_respondent(enrolment, instrument, channel, respondent_type, access_code)
     if access_code:
         _use_access_code(enrolment, access_code)
+    # A replay without a code still reaches this point and counts once more in the quality
+    # counters (one extra tick of the agency's rate); checking first would cost every
+    # submission a round trip to spare a double tap that.
     computed = flags() if callable(flags) else list(flags or [])
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(
-                enrolment=enrolment, instrument=instrument, channel=channel,
-                respondent_type=respondent_type, answers=answers, flags=computed,
-                submitted_on=timezone.localdate(), receipt=receipt)
-    except IntegrityError:
-        # A parallel replay of this key committed first (it waited on the unique index).
+    response = Response(enrolment=enrolment, instrument=instrument, channel=channel,
+                        respondent_type=respondent_type, answers=answers, flags=computed,
+                        submitted_on=timezone.localdate(), receipt=receipt)
+    if not _insert_once(response):
+        # This key was stored before, or by a parallel replay that committed first.
         existing = Response.objects.filter(receipt=receipt).first()
-        if existing is None:
-            raise
+        if existing is None:  # pragma: no cover - the conflict is only ever the receipt
+            raise ActionRefused(_("The answers could not be saved. Please send them again."))
         return _replay(existing, enrolment, instrument)
     return Submission(response, replayed=False)
+
+
+def _insert_once(response: Response) -> bool:
+    """Write the row unless its receipt is already stored; whether it was written.
+
+    One statement (``INSERT … ON CONFLICT (receipt) DO NOTHING``) that commits on its own
+    outside a transaction: on deadline day each submission costs the database one round
+    trip, and a parallel replay simply finds its row. A connection that died while idle is
+    reopened and the statement sent once more; the receipt makes the retry harmless.
+    """
+    fields = Response._meta.concrete_fields
+    for attempt in (1, 2):
+        connection = connections[router.db_for_write(Response)]
+        # This statement recovers from a dead connection itself (below), so it spares the
+        # round trip of Django's per-request health check.
+        connection.health_check_done = True
+        values = [f.get_db_prep_save(getattr(response, f.attname), connection) for f in fields]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_insert_sql(connection.alias), values)
+                return cursor.fetchone() is not None
+        except (OperationalError, InterfaceError):
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            connection.close()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@functools.cache
+def _insert_sql(alias: str) -> str:
+    connection = connections[alias]
+    meta, quote = Response._meta, connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    marks = ", ".join(["%s"] * len(meta.concrete_fields))
+    return (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT ({quote('receipt')}) DO NOTHING RETURNING {quote(meta.pk.column)}")
 
 
 def record_interview(enrolment: Enrolment, answers: dict, respondent_type: str, *,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,22 +17,6 @@ from . import respondent, services
 from .models import Instrument, RespondentType
 
 INSTRUMENTS = {"iit": Instrument.IIT, "eit": Instrument.EIT}
-
-
-def _address(request: HttpRequest) -> str:
-    """The network a request comes from, for limits and quality signals; never stored.
-
-    IPv6 is grouped by /64, the block one household or phone usually holds, so rotating
-    addresses inside it does not escape the limits.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if parsed.version == 6:
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return address
 
 
 def survey_view(view):
@@ -103,7 +86,7 @@ def start(request: HttpRequest, survey: dict) -> HttpResponse:
         if needs_code:
             code = request.POST.get("access_code", "")
             if not services.access_code_is_open(survey["enrolment"], code,
-                                                address=_address(request)):
+                                                address=respondent.network(request.META)):
                 errors["access_code"] = _("This access code is not valid or was already used.")
             progress.access_code = services.normalise_access_code(code)
         if not errors:
@@ -125,7 +108,7 @@ def phone(request: HttpRequest, survey: dict) -> HttpResponse:
         try:
             progress.phone = services.send_otp(
                 survey["enrolment"], request.POST.get("phone", ""),
-                session_key=progress.key, address=_address(request))
+                session_key=progress.key, address=respondent.network(request.META))
         except ActionRefused as refusal:
             error = refusal.message
         else:
@@ -144,7 +127,8 @@ def verify(request: HttpRequest, survey: dict) -> HttpResponse:
     if request.method == "POST":
         try:
             services.verify_otp(survey["enrolment"], progress.phone,
-                                request.POST.get("code", ""), address=_address(request))
+                                request.POST.get("code", ""),
+                                address=respondent.network(request.META))
         except ActionRefused as refusal:
             error = refusal.message
         else:
@@ -156,8 +140,7 @@ def verify(request: HttpRequest, survey: dict) -> HttpResponse:
 
 
 def _ready(survey: dict) -> bool:
-    progress = survey["progress"]
-    return progress.eligible and (survey["instrument"] == Instrument.IIT or progress.verified)
+    return respondent.is_ready(survey["progress"], survey["instrument"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,37 +168,23 @@ def page(request: HttpRequest, survey: dict, number: int) -> HttpResponse:
     }, status=400 if errors else 200)
 
 
-def _missing_page(survey: dict) -> int | None:
-    answers = survey["progress"].answers
-    for number, (_indicator, questions) in enumerate(
-            respondent.pages(survey["framework"], survey["instrument"]), start=1):
-        if any(key not in answers for q in questions for key, _p in q.cells):
-            return number
-    return None
-
-
 @require_http_methods(["GET", "POST"])
 @survey_view
 def review(request: HttpRequest, survey: dict) -> HttpResponse:
+    """The last step; its POST stores the response. The same POST is usually answered by
+    surveys.fastpath before Django sees it; this view answers whatever that one leaves."""
     if not _ready(survey):
         return redirect(_next_step(survey))
-    missing = _missing_page(survey)
+    progress = survey["progress"]
+    missing = respondent.first_unanswered_page(survey["framework"], survey["instrument"],
+                                               progress.answers)
     if missing is not None:
         return redirect(_go(survey, "page", missing))
-    progress = survey["progress"]
     error = None
     if request.method == "POST":
-        def flags() -> list[str]:  # only for a response that is really stored
-            return respondent.quality_flags(survey["enrolment"].pk, survey["instrument"],
-                                            progress.answers, progress.started,
-                                            _address(request))
-
         try:
-            services.submit(
-                survey["enrolment"], survey["instrument"], progress.answers,
-                submission_key=progress.key, respondent_type=progress.respondent_type,
-                access_code=progress.access_code or None, flags=flags,
-                framework=survey["framework"])
+            respondent.send(survey["enrolment"], survey["instrument"], survey["framework"],
+                            progress, respondent.network(request.META))
         except ActionRefused as refusal:
             error = refusal.message
         else:

@@ -1,0 +1,136 @@
+"""The request that must be fast on deadline day: a respondent sending a finished survey.
+
+``POST /go/<iit|eit>/<code>/review/`` is most of the load in the last hours before a
+collection window closes. Django's full request cycle (URL resolution, ten middlewares, the
+view's decorators) costs more CPU than storing the response itself, so this WSGI wrapper
+answers that one request when it can be stored as it is, using the same functions as the
+view (respondent.send → services.submit), and hands every other case to Django untouched:
+a survey that is closed, unfinished or refused, a bad host, any surprise. Handing over is
+always safe, because storing is idempotent by the submission key.
+
+Cross-site requests: the review POST needs the survey's progress cookie, which is signed
+and ``SameSite=Lax``, so a browser never sends it with another site's form; such a POST
+reaches Django without it and is sent back to the start. That is why this path does not
+repeat Django's CSRF check.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable, Iterable
+
+from django.core import signals
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import http_date
+
+from openita.core.errors import ActionRefused
+
+from . import respondent, services
+from .models import Instrument
+
+REVIEW = re.compile(r"/go/(iit|eit)/([A-Za-z0-9]{1,16})/review/")
+INSTRUMENTS = {"iit": Instrument.IIT, "eit": Instrument.EIT}
+MAX_BODY = 16 * 1024  # the review form posts almost nothing; the answers are in the cookie
+
+log = logging.getLogger(__name__)
+
+
+class SubmissionFastPath:
+    """WSGI middleware in front of Django (see openita.wsgi)."""
+
+    def __init__(self, application: Callable) -> None:
+        self.application = application
+        # The headers every Django response gets from these two middlewares.
+        self.header_middlewares = [SecurityMiddleware(_unused), XFrameOptionsMiddleware(_unused)]
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        match = (REVIEW.fullmatch(environ.get("PATH_INFO", ""))
+                 if environ.get("REQUEST_METHOD") == "POST" else None)
+        if match:
+            headers = self.store(environ, match.group(1), match.group(2).lower())
+            if headers is not None:
+                start_response("302 Found", headers)
+                return _Finished()
+        return self.application(environ, start_response)
+
+    def store(self, environ: dict, slug: str, code: str) -> list[tuple[str, str]] | None:
+        """The headers of the redirect to the thank-you page once the response is stored;
+        None to let Django answer."""
+        try:
+            if int(environ.get("CONTENT_LENGTH") or 0) > MAX_BODY:
+                return None
+        except ValueError:
+            return None
+        request = WSGIRequest(environ)
+        try:
+            request.get_host()  # ALLOWED_HOSTS, as Django checks it
+        except DisallowedHost:
+            return None
+        if self.header_middlewares[0].process_request(request) is not None:
+            return None  # Django redirects plain HTTP to HTTPS when so configured
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            return self._store(request, INSTRUMENTS[slug], slug, code)
+        except Exception:  # Django answers instead, and its page tells what went wrong
+            log.exception("submission fast path handed over to Django")
+            return None
+
+    def _store(self, request: WSGIRequest, instrument: str, slug: str, code: str
+               ) -> list[tuple[str, str]] | None:
+        try:
+            enrolment, framework = services.open_survey(code, instrument)
+        except ActionRefused:
+            return None
+        progress = respondent.read(request, instrument, code)
+        if not respondent.is_ready(progress, instrument) or respondent.first_unanswered_page(
+                framework, instrument, progress.answers) is not None:
+            return None
+        try:
+            respondent.send(enrolment, instrument, framework, progress,
+                            respondent.network(request.META))
+        except ActionRefused:
+            return None  # the review page shows the reason in the respondent's language
+        # The thank-you page is reached only after the response has committed.
+        return self.thanks(request, instrument, slug, code)
+
+    def thanks(self, request: WSGIRequest, instrument: str, slug: str, code: str
+               ) -> list[tuple[str, str]]:
+        """The redirect Django's view gives (never cached, the progress cookie deleted, the
+        headers of the security middlewares); built once per survey and scheme, as
+        building it per request costs a tenth of the whole submission."""
+        script = request.META.get("SCRIPT_NAME", "")
+        return [*self._thanks(script, slug, code, instrument, request.is_secure()),
+                ("Expires", http_date())]
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one instance per process, kept for good
+    def _thanks(self, script: str, slug: str, code: str, instrument: str, secure: bool
+                ) -> tuple[tuple[str, str], ...]:
+        request = HttpRequest()
+        request.is_secure = lambda: secure  # type: ignore[method-assign]
+        response = HttpResponseRedirect(f"{script}/go/{slug}/{code}/thanks/")
+        respondent.forget(response, instrument, code)
+        add_never_cache_headers(response)
+        patch_vary_headers(response, ["Cookie"])
+        for middleware in self.header_middlewares:
+            response = middleware.process_response(request, response)
+        response["Content-Length"] = "0"
+        return (*((k, v) for k, v in response.items() if k != "Expires"),
+                *(("Set-Cookie", c.output(header="")) for c in response.cookies.values()))
+
+
+class _Finished(list):
+    """An empty body whose close() ends the request as Django's responses do."""
+
+    def close(self) -> None:
+        signals.request_finished.send(sender=SubmissionFastPath)
+
+
+def _unused(request):  # pragma: no cover - the middlewares are only asked for headers
+    raise AssertionError("not called")

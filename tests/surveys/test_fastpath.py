@@ -1,0 +1,189 @@
+"""The submission fast path in front of Django (openita.wsgi): it stores a finished survey
+exactly as the review view would, and hands every other case to Django untouched."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from http.cookies import SimpleCookie
+
+import pytest
+from django.core import signing
+from django.db import OperationalError, connection
+from django.test import Client
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars.models import Phase, PhaseWindow
+from openita.surveys import respondent, services
+from openita.surveys.models import Response
+from openita.wsgi import application
+from tests.personas import build_world
+from tests.surveys.conftest import iit_answers
+
+# The fast path commits on its own, outside any test transaction, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF = "c" * 32  # an unmasked secret: Django accepts it as both cookie and form token
+
+
+@pytest.fixture
+def survey():
+    world = build_world()
+    world.year.iit_requires_access_code = False
+    world.year.save()
+    today = timezone.localdate()
+    PhaseWindow.objects.filter(year=world.year, phase__in=[
+        Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
+        opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9))
+    world.enrolment = Enrolment.objects.create(
+        agency=world.agency_a, year=world.year, state=EnrolmentState.HEADCOUNT_APPROVED,
+        headcount=40)
+    world.code = services.link_for(world.enrolment).code
+    return world
+
+
+def progress_cookie(code: str, answers: dict | None = None, *, eligible: bool = True,
+                    key: str | None = None, access_code: str = "") -> str:
+    progress = respondent.Progress(eligible=eligible, started=0, access_code=access_code)
+    progress.answers = iit_answers() if answers is None else answers
+    if key:
+        progress.key = key
+    value = signing.dumps(progress.dump(), salt=respondent._salt("IIT", code), compress=True)
+    return f"{respondent.cookie_name('IIT', code)}={value}"
+
+
+def post(path: str, cookie: str = "", host: str = "testserver") -> tuple[int, dict, bytes]:
+    """POST through the production WSGI application, fast path included."""
+    body = f"csrfmiddlewaretoken={CSRF}".encode()
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": host,
+        "REMOTE_ADDR": "192.0.2.7", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(),
+        "HTTP_COOKIE": "; ".join(c for c in (cookie, f"csrftoken={CSRF}") if c)}
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = int(status.split()[0]), headers
+
+    result = application(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        getattr(result, "close", lambda: None)()
+    return answer["status"], answer["headers"], content
+
+
+def review(code: str) -> str:
+    return f"/go/iit/{code}/review/"
+
+
+def test_a_finished_survey_is_stored_and_thanked(survey):
+    status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
+    assert status == 302
+    assert dict(headers)["Location"] == f"/go/iit/{survey.code}/thanks/"
+    response = Response.objects.get()
+    assert response.answers == iit_answers() and response.channel == "self"
+    assert "too_fast" not in response.flags  # started long ago
+    deleted = SimpleCookie([v for k, v in headers if k == "Set-Cookie"][0])
+    assert deleted[respondent.cookie_name("IIT", survey.code)]["max-age"] == "0"
+
+
+def test_the_fast_path_answers_with_the_headers_of_the_review_view(survey):
+    fast = dict(post(review(survey.code), progress_cookie(survey.code))[1])
+    client = Client()  # Django's full request cycle, without the fast path
+    name, value = progress_cookie(survey.code).split("=", 1)
+    client.cookies[name] = value
+    slow = client.post(review(survey.code))
+    assert slow.status_code == 302 and Response.objects.count() == 2
+    ignored = {"Expires", "Content-Language", "Content-Type", "Set-Cookie"}
+    assert {k: v for k, v in fast.items() if k not in ignored} == {
+        k: v for k, v in slow.items() if k not in ignored}
+    assert fast["Cache-Control"] == slow["Cache-Control"]
+    assert fast["X-Frame-Options"] == "DENY" and fast["X-Content-Type-Options"] == "nosniff"
+    assert fast["Set-Cookie"] == " " + slow.cookies[name].output(header="").strip()
+
+
+def test_a_double_tap_stores_one_response(survey):
+    cookie = progress_cookie(survey.code, key="same-key-twice")
+    assert post(review(survey.code), cookie)[0] == 302
+    assert post(review(survey.code), cookie)[0] == 302
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.parametrize("case", ["unfinished", "not eligible", "no cookie", "forged"])
+def test_what_cannot_be_stored_goes_to_django_and_stores_nothing(survey, case):
+    cookie = {
+        "unfinished": progress_cookie(survey.code, {"q1a": 4}),
+        "not eligible": progress_cookie(survey.code, eligible=False),
+        "no cookie": "",
+        "forged": f"{respondent.cookie_name('IIT', survey.code)}=forged",
+    }[case]
+    status, headers, _ = post(review(survey.code), cookie)
+    location = dict(headers)["Location"]
+    assert status == 302 and not location.endswith("/thanks/")
+    assert location == (f"/go/iit/{survey.code}/page/1/" if case == "unfinished"
+                        else f"/go/iit/{survey.code}/")
+    assert not Response.objects.exists()
+
+
+def test_a_closed_window_gets_the_polite_page_and_stores_nothing(survey):
+    PhaseWindow.objects.filter(year=survey.year, phase=Phase.IIT_COLLECTION).update(
+        opens_on="2020-01-01", closes_on="2020-01-02")
+    status, _, content = post(review(survey.code), progress_cookie(survey.code))
+    assert status == 200 and b"/thanks/" not in content
+    assert not Response.objects.exists()
+
+
+def test_a_refused_code_is_explained_by_the_review_page(survey):
+    survey.year.iit_requires_access_code = True
+    survey.year.save()
+    status, _, content = post(review(survey.code),
+                              progress_cookie(survey.code, access_code="NOPE1234"))
+    assert status == 400
+    with translation.override("th"):
+        reason = gettext("This access code is not valid or was already used.")
+    assert reason != "This access code is not valid or was already used."
+    assert reason in content.decode()  # the reason, in Thai
+    assert not Response.objects.exists()
+
+
+def test_a_forged_host_is_left_to_django(survey):
+    status, _, _ = post(review(survey.code), progress_cookie(survey.code), host="evil.example")
+    assert status == 400 and not Response.objects.exists()
+
+
+def test_a_surprise_in_the_fast_path_is_answered_by_django(survey, monkeypatch):
+    real, calls = respondent.send, []
+
+    def first_call_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("surprise")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(respondent, "send", first_call_fails)
+    status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
+    assert status == 302 and dict(headers)["Location"].endswith("/thanks/")
+    assert len(calls) == 2 and Response.objects.count() == 1
+
+
+def test_a_connection_that_died_while_idle_is_reopened_once(survey, monkeypatch):
+    from django.db.backends import utils
+
+    real, failures = utils.CursorWrapper.execute, []
+
+    def drop_once(self, sql, params=None):
+        if sql.startswith('INSERT INTO "surveys_response"') and not failures:
+            failures.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(self, sql, params)
+
+    monkeypatch.setattr(utils.CursorWrapper, "execute", drop_once)
+    status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
+    assert status == 302 and dict(headers)["Location"].endswith("/thanks/")
+    assert failures and Response.objects.count() == 1
+    assert connection.is_usable()
