@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"demo-data": "demo_data"}
+ALIASES = {"demo-data": "demo_data", "remind-collection": "remind_collection"}
 
 
 def main(argv: list[str] | None = None) -> None:

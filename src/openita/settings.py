@@ -228,3 +228,7 @@ OTP_MAX_TRIES = 5
 # Sends allowed per window: per phone, per network address, per browser session.
 OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (10, 3600), "session": (3, 3600),
                    "agency": (2000, 3600), "verify": (30, 3600), "code": (60, 3600)}
+# Reminders to agencies whose surveys will miss a minimum (openita remind-collection).
+OPENITA_REMINDER_INTERVAL_DAYS = int(os.environ.get("OPENITA_REMINDER_INTERVAL_DAYS", "3"))
+# The address people reach openita at, for links in mail sent outside a web request.
+OPENITA_SITE_URL = os.environ.get("OPENITA_SITE_URL", "http://127.0.0.1:8000")

@@ -28,6 +28,7 @@ urlpatterns = [
          name="survey_exclude"),
     path("<int:pk>/surveys/interview/", surveys.interview, name="survey_interview"),
     path("surveys/overview/", surveys.overview, name="survey_overview"),
+    path("surveys/overview/remind/", surveys.remind, name="survey_remind"),
     path("<int:pk>/years/<int:fiscal_year>/enrol/", views.enrol, name="enrol"),
     path("<int:pk>/years/<int:fiscal_year>/headcount/", views.headcount, name="headcount"),
     path("<int:pk>/years/<int:fiscal_year>/headcount/approve/", views.approve_headcount,

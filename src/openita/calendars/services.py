@@ -92,6 +92,23 @@ def _effective_close(window: PhaseWindow, agency: Any) -> tuple[dt.date, bool]:
     return window.closes_on, False
 
 
+def closing_days(year: AssessmentYear, phase: str
+                 ) -> tuple[PhaseWindow | None, dt.date | None, dict[int, dt.date]]:
+    """For many agencies at once (two queries): the window of ``phase``, its closing day for
+    everyone (extensions for all included) and the later days of agencies with their own."""
+    window = PhaseWindow.objects.filter(year=year, phase=phase).first()
+    if window is None:
+        return None, None, {}
+    general, own = window.closes_on, {}
+    for agency_id, day in PhaseExtension.objects.filter(window=window).values_list(
+            "agency_id", "closes_on"):
+        if agency_id is None:
+            general = max(general, day)
+        else:
+            own[agency_id] = max(day, own.get(agency_id, day))
+    return window, general, {a: day for a, day in own.items() if day > general}
+
+
 def phase_status(
     year: AssessmentYear, phase: str, agency: Any = None, now: dt.datetime | None = None
 ) -> PhaseStatus | None:

@@ -6,6 +6,7 @@ import io
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,7 +22,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import posted, refuse_into_form, refuse_into_messages
 
-from . import progress, respondent, services
+from . import progress, reminders, respondent, services
 from .models import Channel, Instrument, RespondentType, Response
 from .overview import collection_rows as overview_rows
 from .quality import flagged_responses, set_excluded
@@ -71,7 +72,8 @@ def surveys_page(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(links=_links(request, enrolment), rows=rows, form=form,
                    can_manage=can_manage, show_scores=show_scores, codes=codes,
                    can_quality=request.user.has_perm("surveys.view_quality", agency),
-                   can_interview=request.user.has_perm("surveys.interview", agency))
+                   can_interview=request.user.has_perm("surveys.interview", agency),
+                   last_reminder=reminders.last_reminder(enrolment))
     return render(request, "surveys/agency.html", context)
 
 
@@ -107,7 +109,27 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/overview.html", {
         "year": year, "page": page, "risk": only_at_risk, "sort": sort,
         "q": request.GET.get("q", ""), "query": query.urlencode(),
-        "at_risk_count": sum(r.at_risk for r in rows) if not only_at_risk else len(rows)})
+        "at_risk_count": sum(r.at_risk for r in rows) if not only_at_risk else len(rows),
+        "can_remind": request.user.has_perm("surveys.send_reminders"),
+        "last_reminders": reminders.latest_sent(year),
+        "reminder_days": settings.OPENITA_REMINDER_INTERVAL_DAYS})
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest) -> HttpResponse:
+    """NACC sends the reminders now instead of waiting for the daily run."""
+    year = calendar.current_year()
+    if year is None or year.framework is None:
+        raise Http404
+    agencies, people = reminders.send_reminders(
+        year, acting_user=request.user, site_url=request.build_absolute_uri("/"))
+    if agencies:
+        messages.success(request, _("Reminders sent to %(agencies)d agencies (%(people)d "
+                                    "people).") % {"agencies": agencies, "people": people})
+    else:
+        messages.info(request, _("No agency is due a reminder now."))
+    return redirect("agencies:survey_overview")
 
 
 @login_required

@@ -92,3 +92,21 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} response"
+
+
+class CollectionReminder(models.Model):
+    """An e-mail that told an agency its surveys will miss a minimum at the current pace."""
+
+    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.CASCADE,
+                                  related_name="collection_reminders")
+    sent_on = models.DateField()
+    instruments = models.CharField(max_length=16)  # "IIT", "EIT" or "IIT,EIT"
+    recipients = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "sent_on"],
+                                               name="one_reminder_per_agency_per_day")]
+        ordering = ["-sent_on"]
+
+    def __str__(self) -> str:
+        return f"reminder {self.sent_on}"

@@ -72,6 +72,16 @@ class InstrumentProgress:
         return min(100, int(100 * self.count / self.minimum))
 
 
+RECENT_DAYS = 7  # the pace is the average of the last week
+
+
+def forecast_at_close(count: int, recent: int, closes_on: dt.date, today: dt.date) -> int:
+    """Responses expected when the window closes if the last week's pace goes on (``recent``
+    responses in the last RECENT_DAYS days, today included)."""
+    days_left = max(0, (closes_on - today).days + 1)
+    return count + math.floor(recent / RECENT_DAYS * days_left)
+
+
 def progress_of(enrolment: Enrolment, framework: Framework, instrument: str,
                 *, with_scores: bool = False, today: dt.date | None = None
                 ) -> InstrumentProgress:
@@ -84,9 +94,8 @@ def progress_of(enrolment: Enrolment, framework: Framework, instrument: str,
     status = calendar.phase_status(enrolment.year, PHASES[instrument], enrolment.agency)
     forecast = None
     if status is not None:
-        recent = sum(n for day, n in per_day if (today - day).days < 7)
-        days_left = max(0, (status.closes_on - today).days + 1)
-        forecast = count + math.floor(recent / 7 * days_left)
+        recent = sum(n for day, n in per_day if (today - day).days < RECENT_DAYS)
+        forecast = forecast_at_close(count, recent, status.closes_on, today)
     provisional = None
     # Below this many responses a score moves visibly with each answer, and an agency that
     # knows who answered could read one person's answers from it.

@@ -19,3 +19,4 @@ rules.add_perm("surveys.view_quality", can_see_agency & (is_nacc_admin | is_cons
 rules.add_perm("surveys.exclude_response", is_nacc_admin)
 rules.add_perm("surveys.interview", can_see_agency & is_consultant)
 rules.add_perm("surveys.overview", is_nacc_admin | is_oversight | is_consultant)
+rules.add_perm("surveys.send_reminders", is_nacc_admin)

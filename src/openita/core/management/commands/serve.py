@@ -29,6 +29,6 @@ class Command(BaseCommand):
         self.stdout.write(f"openita on http://{bind}/  (Ctrl+C stops it)")
         sys.stdout.flush()
         argv = [sys.executable, "-m", "gunicorn", "openita.wsgi:application", "--bind", bind,
-                "--workers", str(workers), "--threads", str(threads),
+                "--workers", str(workers), "--threads", str(threads), "--preload",
                 "--access-logfile", "-", "--log-level", "warning"]
         os.execv(sys.executable, argv)

@@ -1,0 +1,156 @@
+"""Reminders to agencies whose surveys will miss their minimum sample at the current pace.
+
+ITAS had to extend a deadline because many agencies were short of their IIT minimum; an
+e-mail while there is still time is cheaper. ``openita remind-collection`` sends them (run
+it daily, e.g. from cron) and NACC can send them from the collection overview. An agency is
+reminded at most once every OPENITA_REMINDER_INTERVAL_DAYS days, and only while a
+collection window it is short in is open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Count, Max
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from openita.accounts.models import AGENCY_ROLES, RoleGrant
+from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars import services as calendar
+from openita.calendars.models import AssessmentYear
+from openita.core import audit
+from openita.core.permissions import require_unless_system
+from openita.frameworks import services as frameworks
+
+from .models import CollectionReminder, Instrument, Response
+from .progress import RECENT_DAYS, forecast_at_close, minimum_sample
+from .services import PHASES, link_for
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    instrument: str
+    count: int
+    minimum: int
+    forecast: int
+    closes_on: dt.date
+
+
+@dataclass(frozen=True)
+class Due:
+    enrolment: Enrolment
+    shortfalls: list[Shortfall]
+
+
+def due_reminders(year: AssessmentYear, *, today: dt.date | None = None) -> list[Due]:
+    """Agencies short of a minimum in an open window whose forecast stays below it, and who
+    were not reminded within the interval; a handful of queries for any number of agencies."""
+    today = today or timezone.localdate()
+    if not calendar.year_is_open(year) or year.framework is None:
+        return []
+    framework = frameworks.framework_of(year.framework)
+    enrolments = list(Enrolment.objects.filter(year=year, agency__active=True).exclude(
+        state=EnrolmentState.NOT_REGISTERED).select_related("agency", "year"))
+    counts, recent = _counts(year, today)
+    since = today - dt.timedelta(days=settings.OPENITA_REMINDER_INTERVAL_DAYS)
+    reminded = set(CollectionReminder.objects.filter(
+        enrolment__year=year, sent_on__gt=since).values_list("enrolment_id", flat=True))
+    windows = {instrument: calendar.closing_days(year, phase)
+               for instrument, phase in PHASES.items()}
+    due = []
+    for enrolment in enrolments:
+        if enrolment.pk in reminded:
+            continue
+        shortfalls = []
+        for instrument, (window, general, own) in windows.items():
+            if window is None or today < window.opens_on:
+                continue
+            closes_on = own.get(enrolment.agency_id, general)
+            minimum = minimum_sample(framework, enrolment, instrument)
+            count = counts.get((enrolment.pk, instrument), 0)
+            if today > closes_on or minimum is None or count >= minimum:
+                continue
+            forecast = forecast_at_close(count, recent.get((enrolment.pk, instrument), 0),
+                                         closes_on, today)
+            if forecast < minimum:
+                shortfalls.append(Shortfall(instrument, count, minimum, forecast, closes_on))
+        if shortfalls:
+            due.append(Due(enrolment, shortfalls))
+    return due
+
+
+def _counts(year: AssessmentYear, today: dt.date) -> tuple[dict, dict]:
+    counted = Response.objects.filter(enrolment__year=year, excluded=False)
+    rows = counted.values_list("enrolment_id", "instrument")
+    totals = {(e, i): n for e, i, n in rows.annotate(n=Count("id"))}
+    start = today - dt.timedelta(days=RECENT_DAYS - 1)
+    recent = {(e, i): n for e, i, n in rows.filter(submitted_on__gte=start).annotate(
+        n=Count("id"))}
+    return totals, recent
+
+
+def send_reminders(year: AssessmentYear, *, acting_user: Any, site_url: str,
+                   today: dt.date | None = None) -> tuple[int, int]:
+    """E-mail the admins and executives of every agency due a reminder; returns (agencies,
+    people). The reminders are recorded and audited in one transaction; the mail leaves
+    after it commits, so a failure to record never sends and a sent mail is never repeated
+    the same day."""
+    require_unless_system(acting_user, "surveys.send_reminders")
+    today = today or timezone.localdate()
+    due = due_reminders(year, today=today)
+    people = _recipients([d.enrolment.agency_id for d in due])
+    messages, records = [], []
+    with translation.override(settings.LANGUAGE_CODE):  # Thai first, as the whole interface
+        for item in due:
+            to = people.get(item.enrolment.agency_id, [])
+            if not to:
+                continue
+            messages.append(_message(item, to, site_url))
+            records.append(CollectionReminder(
+                enrolment=item.enrolment, sent_on=today, recipients=len(to),
+                instruments=",".join(s.instrument for s in item.shortfalls)))
+    with transaction.atomic():
+        CollectionReminder.objects.bulk_create(records)
+        audit.record("surveys.remind", actor=acting_user, obj=year, after={
+            "agencies": len(records), "recipients": sum(r.recipients for r in records),
+            "on": today.isoformat()})
+        transaction.on_commit(lambda: get_connection().send_messages(messages), robust=True)
+    return len(records), sum(r.recipients for r in records)
+
+
+def _recipients(agency_ids: list[int]) -> dict[int, list[str]]:
+    people: dict[int, list[str]] = defaultdict(list)
+    for agency_id, email in (RoleGrant.objects.filter(
+            agency_id__in=agency_ids, revoked_at__isnull=True, user__is_active=True,
+            role__in=AGENCY_ROLES)
+            .values_list("agency_id", "user__email").order_by("agency_id", "user__email")):
+        if email not in people[agency_id]:
+            people[agency_id].append(email)
+    return people
+
+
+def _message(item: Due, to: list[str], site_url: str) -> EmailMessage:
+    code = link_for(item.enrolment).code
+    base = site_url.rstrip("/")
+    body = render_to_string("surveys/email/reminder.txt", {
+        "agency": item.enrolment.agency, "shortfalls": item.shortfalls,
+        "links": {i: f"{base}/go/{i.lower()}/{code}/" for i in Instrument.values},
+        "progress": f"{base}/agencies/{item.enrolment.agency_id}/surveys/"})
+    subject, _sep, text = body.partition("\n")
+    return EmailMessage(subject.strip(), text.strip(), None, to)
+
+
+def last_reminder(enrolment: Enrolment) -> CollectionReminder | None:
+    return CollectionReminder.objects.filter(enrolment=enrolment).first()
+
+
+def latest_sent(year: AssessmentYear) -> dt.date | None:
+    return CollectionReminder.objects.filter(enrolment__year=year).aggregate(
+        last=Max("sent_on"))["last"]
