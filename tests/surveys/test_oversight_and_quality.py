@@ -42,7 +42,8 @@ def test_consultants_and_nacc_see_quality_signals_but_the_agency_does_not(collec
                                                                         client_for):
     _flagged(collecting)
     url = reverse("agencies:survey_quality", args=[collecting.agency_a.pk])
-    assert "too_fast" in page_text(client_for(collecting.consultant_x).get(url))
+    seen = page_text(client_for(collecting.consultant_x).get(url))
+    assert "ตอบเร็วเกินกว่า" in seen and "too_fast" not in seen  # explained, in Thai
     assert client_for(collecting.admin_a).get(url).status_code == 403
     assert client_for(collecting.executive_a).get(url).status_code == 403
     page = page_text(client_for(collecting.admin_a).get(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openita.core import audit
 from openita.core.errors import ActionRefused
@@ -13,10 +14,26 @@ from openita.core.permissions import require
 
 from .models import Response
 
+# What each stored flag means, for the people who read them.
+FLAG_LABELS = {
+    "too_fast": gettext_lazy("answered faster than the questions can be read"),
+    "straight_line": gettext_lazy("the same answer to every question"),
+    "same_answers_same_network": gettext_lazy("identical answers from the same network"),
+    "burst": gettext_lazy("far more responses than usual within ten minutes"),
+    "network_unchecked": gettext_lazy("the network signals could not be checked"),
+}
+
+
+def flag_labels(flags: list[str]) -> list[str]:
+    return [str(FLAG_LABELS.get(flag, flag)) for flag in flags]
+
 
 def flagged_responses(enrolment) -> list[Response]:
-    return list(Response.objects.filter(enrolment=enrolment).exclude(flags=[])
-                .order_by("submitted_on", "id"))
+    responses = list(Response.objects.filter(enrolment=enrolment).exclude(flags=[])
+                     .order_by("submitted_on", "id"))
+    for response in responses:
+        response.flag_labels = flag_labels(response.flags)
+    return responses
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -17,10 +18,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from redis.exceptions import RedisError
 
 from openita.frameworks.schema import Framework, Question
 
 from . import services
+
+log = logging.getLogger(__name__)
 
 MAX_AGE = 60 * 60 * 24 * 30  # a survey may be finished within a month on the same device
 
@@ -199,7 +203,12 @@ def quality_flags(enrolment_id: int, instrument: str, answers: dict, started: in
     same_key = "q-same:" + hashlib.sha256(
         f"{address}:{enrolment_id}:{vector}".encode()).hexdigest()
     burst_key = f"q-burst:{enrolment_id}:{instrument}:{int(time.time()) // BURST_WINDOW}"
-    seen_before, recent = _remember(same_key, burst_key)
+    try:
+        seen_before, recent = _remember(same_key, burst_key)
+    except (RedisError, OSError):
+        # The cache is down: the respondent's answers matter more than two of the signals.
+        log.warning("quality counters unreachable; response stored without them")
+        return [*flags, "network_unchecked"]
     if seen_before:
         flags.append("same_answers_same_network")
     if recent > BURST_LIMIT:

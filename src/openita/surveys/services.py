@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -25,6 +26,7 @@ from django.db import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars import services as calendar
@@ -49,6 +51,19 @@ from .models import (
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PHASES = {Instrument.IIT: Phase.IIT_COLLECTION, Instrument.EIT: Phase.EIT_COLLECTION}
+
+
+def _needs_cache(function):
+    """Limits and one-time passwords live in the cache; when it is down these steps are
+    refused with a message (never let through unlimited) instead of an error page."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (RedisError, OSError):
+            raise ActionRefused(_("This step is not available just now. Please try again in "
+                                  "a few minutes.")) from None
+    return wrapper
 
 
 # --- links -----------------------------------------------------------------------------
@@ -116,11 +131,15 @@ def survey_facts(code: str) -> SurveyFacts | None:
     if local is not None and local[0] > now:  # this process asked moments ago
         return local[1]
     key = f"survey-facts:{code}"
-    facts = cache.get(key)
+    try:
+        facts = cache.get(key)
+    except (RedisError, OSError):  # the cache is down: the database still answers
+        return _facts(code)
     if facts is None:
         facts = _facts(code)
         if facts is not None:
-            cache.set(key, facts, seconds)
+            with contextlib.suppress(RedisError, OSError):
+                cache.set(key, facts, seconds)
     if facts is not None:
         _LOCAL_FACTS[code] = (now + min(5, seconds), facts)
     return facts
@@ -190,6 +209,7 @@ def issue_access_codes(enrolment: Enrolment, count: int, *, acting_user: Any) ->
     return sorted(f"{c[:4]}-{c[4:]}" for c in codes)
 
 
+@_needs_cache
 def access_code_is_open(enrolment: Enrolment, code: str, *, address: str = "") -> bool:
     """Whether an unused code exists; guesses are limited per network address."""
     if address and _count("code", address) > settings.OTP_SEND_LIMITS["code"][0]:
@@ -242,6 +262,7 @@ def _limited(kind: str, key: str) -> bool:
     return _count(kind, key) > settings.OTP_SEND_LIMITS[kind][0]
 
 
+@_needs_cache
 def send_otp(enrolment: Enrolment, phone: str, *, session_key: str, address: str) -> str:
     """Text a one-time password; returns the normalised phone.
 
@@ -275,6 +296,7 @@ def _otp_key(enrolment: Enrolment, digest: str) -> str:
     return f"otp:{enrolment.pk}:{digest}"
 
 
+@_needs_cache
 def verify_otp(enrolment: Enrolment, phone: str, code: str, *, address: str = "") -> None:
     """Check the one-time password and claim the phone for this agency-year.
 

@@ -85,9 +85,13 @@ def start(request: HttpRequest, survey: dict) -> HttpResponse:
             progress.respondent_type = kind
         if needs_code:
             code = request.POST.get("access_code", "")
-            if not services.access_code_is_open(survey["enrolment"], code,
-                                                address=respondent.network(request.META)):
-                errors["access_code"] = _("This access code is not valid or was already used.")
+            try:
+                if not services.access_code_is_open(survey["enrolment"], code,
+                                                    address=respondent.network(request.META)):
+                    errors["access_code"] = _("This access code is not valid or was already "
+                                              "used.")
+            except ActionRefused as refusal:
+                errors["access_code"] = refusal.message
             progress.access_code = services.normalise_access_code(code)
         if not errors:
             progress.eligible = True
