@@ -137,3 +137,11 @@ def test_a_failing_sms_gateway_gets_a_clear_message(collecting, monkeypatch):
     monkeypatch.setattr(sms, "gateway", lambda: Broken())
     with translation.override("en"), pytest.raises(ActionRefused, match="could not be sent"):
         services.send_otp(collecting.enrolment, "0812345678", session_key="a", address="1")
+
+
+def test_the_demo_outbox_and_the_log_never_hold_a_whole_phone_number(tmp_path, caplog):
+    sms.FileGateway(tmp_path).send("0812345678", "code 123456")
+    written = (tmp_path / "outbox.txt").read_text(encoding="utf-8")
+    assert "08x-xxx-5678 code 123456" in written and "0812345678" not in written
+    sms.ConsoleGateway().send("0812345678", "code 654321")
+    assert "0812345678" not in caplog.text and "08x-xxx-5678" in caplog.text

@@ -20,10 +20,16 @@ class Gateway(Protocol):
     def send(self, phone: str, text: str) -> None: ...
 
 
+def masked(phone: str) -> str:
+    """Enough of the number for its owner to find their message; logs and the demo's
+    outbox never hold whole phone numbers (openita keeps none anywhere else either)."""
+    return f"{phone[:2]}x-xxx-{phone[-4:]}"
+
+
 class ConsoleGateway:
     def send(self, phone: str, text: str) -> None:
         SENT.append((phone, text))
-        log.warning("SMS to %s: %s", phone, text)
+        log.warning("SMS to %s: %s", masked(phone), text)
 
 
 class FileGateway:
@@ -35,7 +41,7 @@ class FileGateway:
     def send(self, phone: str, text: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         with (self.directory / "outbox.txt").open("a", encoding="utf-8") as outbox:
-            outbox.write(f"{timezone.now():%Y-%m-%d %H:%M:%S} {phone} {text}\n")
+            outbox.write(f"{timezone.localtime():%Y-%m-%d %H:%M} {masked(phone)} {text}\n")
 
 
 class HttpGateway:
