@@ -38,8 +38,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def prepare(database: str) -> tuple[str, list[str]]:
-    """Create the database, migrate, enrol an agency; return its code and the answer keys."""
+def prepare(database: str) -> tuple[str, list, int]:
+    """Create the database, migrate, enrol an agency; return its survey code, the answer
+    keys and the enrolment's id."""
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
@@ -75,7 +76,7 @@ def prepare(database: str) -> tuple[str, list[str]]:
     framework = loader.get("ita-2564")
     iit = {i.number for i in framework.indicators_of("IIT")}
     keys = [(k, q.scale) for q in framework.questions if q.indicator in iit for k, _p in q.cells]
-    return link_for(enrolment).code, keys
+    return link_for(enrolment).code, keys, enrolment.pk
 
 
 def cookie_for(code: str, keys: list[tuple[str, str]], rng: random.Random) -> str:
@@ -98,7 +99,7 @@ def start_server(app: str, port: int, workers: int, threads: int, env: dict
         [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers",
          str(workers), "--threads", str(threads), "--preload", "--log-level", "warning",
          "--backlog", "2048"],
-        cwd=ROOT / ("bench" if app.startswith("ceiling") else "."), env=env)
+        cwd=ROOT / ("bench" if app.startswith(("ceiling", "floor")) else "."), env=env)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -231,7 +232,7 @@ def main() -> None:
         env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
     os.environ.update(env)
     sys.path.insert(0, str(ROOT / "src"))
-    code, keys = prepare(database)
+    code, keys, enrolment_id = prepare(database)
     rng = random.Random(2568)
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts the unmasked secret
     body = urlencode({"csrfmiddlewaretoken": csrf})
@@ -267,13 +268,22 @@ def main() -> None:
                            "payload text not null)")
     answers = urlencode(signing_answers(pool[0]))
 
+    # The floor: the same cookies, the required work, no web framework (bench/floor_app.py).
+    counter = iter(range(10**12))
+    floor_env = {**env, "BENCH_CODE": code, "BENCH_ENROLMENT": str(enrolment_id)}
+    result, cpu = serve_and_drive("floor_app:application", f"/go/iit/{code}/review/", ours,
+                                  f"/go/iit/{code}/review/", ours, args, floor_env)
+    floor_rate = report("floor", result, cpu)
+
     def ceiling(index: int):
         return ({"Content-Type": "application/x-www-form-urlencoded"}, answers)
 
     result, cpu = serve_and_drive("ceiling_app:application", "/", ceiling, "/", ceiling,
                                   args, env)
     ceiling_rate = report("ceiling", result, cpu)
-    print(f"ratio ours/ceiling: {our_rate / ceiling_rate:.2f}")
+    print(f"ratio ours/ceiling: {our_rate / ceiling_rate:.2f}   "
+          f"floor/ceiling: {floor_rate / ceiling_rate:.2f}   ours/floor: "
+          f"{our_rate / floor_rate:.2f}")
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
         from django.db import connections
 

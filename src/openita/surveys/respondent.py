@@ -162,10 +162,23 @@ def is_ready(progress: Progress, instrument: str) -> bool:
 
 
 def first_unanswered_page(framework: Framework, instrument: str, answers: dict) -> int | None:
-    for number, (_indicator, questions) in enumerate(pages(framework, instrument), start=1):
-        if any(key not in answers for q in questions for key, _p in q.cells):
+    for number, keys in _page_keys(framework, instrument):
+        if not keys <= answers.keys():
             return number
     return None
+
+
+def _page_keys(framework: Framework, instrument: str) -> list[tuple[int, frozenset[str]]]:
+    cached = _KEYS.get((id(framework), instrument))
+    if cached is None or cached[0] is not framework:
+        cached = _KEYS[(id(framework), instrument)] = (framework, [
+            (number, frozenset(key for q in questions for key, _p in q.cells))
+            for number, (_indicator, questions) in enumerate(pages(framework, instrument),
+                                                             start=1)])
+    return cached[1]
+
+
+_KEYS: dict[tuple[int, str], tuple[Framework, list]] = {}
 
 
 def send(enrolment, instrument: str, framework: Framework, progress: Progress,
