@@ -369,8 +369,9 @@ def submit(
     stored response instead of a second row; a key already used for another survey is
     refused. The IIT access code, when the year requires one, is spent in its own
     transaction first, so no transaction touches both a code and a response. ``flags``
-    (quality signals) are computed only when a new row is about to be written. Nothing is
-    stored when any answer, the respondent type or the code is missing or invalid.
+    (quality signals) are computed after every check has passed, just before the row is
+    written; a replay keeps the flags of its first row. Nothing is stored when any answer,
+    the respondent type or the code is missing or invalid.
     """
     receipt = _hash(f"receipt:{submission_key}")
     if access_code:
