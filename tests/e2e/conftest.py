@@ -41,3 +41,19 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, running the production WSGI stack: the submission fast
+    path of openita.wsgi in front of Django (pytest-django's own runs Django alone)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    from openita.surveys.fastpath import SubmissionFastPath
+
+    server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
+    server.thread.static_handler = lambda app: SubmissionFastPath(StaticFilesHandler(app))
+    server.start()
+    yield server
+    server.stop()

@@ -1,5 +1,8 @@
-"""On a phone, in Thai, without JavaScript: a staff member answers the IIT with a one-time
-code, and a service user answers the EIT after an SMS code (console gateway)."""
+"""On a phone, in Thai, with and without JavaScript: a staff member answers the IIT with a
+one-time code, and a service user answers the EIT after an SMS code (console gateway).
+
+The live server runs the production WSGI stack: the submission fast path in front of Django
+(see conftest.py)."""
 
 from __future__ import annotations
 
@@ -34,31 +37,52 @@ def survey(settings):
     return world
 
 
-def _answer_every_page(page) -> None:
+@pytest.fixture
+def new_phone(browser):
+    """A fresh phone (a browser context), closed after the test."""
+    contexts = []
+
+    def make(javascript: bool = False):
+        contexts.append(browser.new_context(**{**PHONE, "java_script_enabled": javascript}))
+        return contexts[-1]
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _answer_every_page(page, *, fast: bool = False) -> None:
     while "/page/" in page.url:
         for group in page.locator("div[role=radiogroup]").all():
             group.locator("input[type=radio]").last.check()
         page.click("button.go")
     assert page.url.endswith("/review/")
-    page.click("button.go")
+    with page.expect_response(lambda r: r.request.method == "POST") as sent:
+        page.click("button.go")
     page.wait_for_url("**/thanks/")
     assert "ขอบคุณ" in page.inner_text("h1")
+    if fast:  # answered by the fast path: Django would have added Content-Language
+        assert sent.value.status == 302 and "content-language" not in sent.value.headers
 
 
-def test_a_staff_member_answers_the_iit_with_a_code_on_a_phone(live_server, browser, survey):
-    page = browser.new_context(**PHONE).new_page()
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
+def test_a_staff_member_answers_the_iit_with_a_code_on_a_phone(live_server, new_phone,
+                                                              survey, javascript):
+    page = new_phone(javascript).new_page()
     page.goto(f"{live_server.url}/go/iit/{survey.code}/")
     assert "ไม่ระบุตัวตน" in page.inner_text("main")
     page.check("input[name=eligible]")
     page.fill("#access_code", survey.access.lower())
     page.click("button.go")
-    _answer_every_page(page)
+    _answer_every_page(page, fast=True)
     stored = Response.objects.get()
     assert stored.instrument == "IIT" and len(stored.answers) == 5
 
 
-def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, browser, survey):
-    page = browser.new_context(**PHONE).new_page()
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
+def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, new_phone, survey,
+                                                          javascript):
+    page = new_phone(javascript).new_page()
     page.goto(f"{live_server.url}/go/eit/{survey.code}/")
     page.check("input[name=eligible]")
     page.check("input[name=respondent_type][value=person]")
@@ -68,13 +92,13 @@ def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, browser, 
     code = sms.SENT[-1][1].split(": ")[1].split(" ")[0]
     page.fill("#code", code)
     page.click("button.go")
-    _answer_every_page(page)
+    _answer_every_page(page, fast=True)
     assert Response.objects.get().respondent_type == "person"
 
 
-def test_leaving_and_coming_back_on_the_same_phone_keeps_the_answers(live_server, browser,
-                                                                       survey):
-    context = browser.new_context(**PHONE)
+def test_leaving_and_coming_back_on_the_same_phone_keeps_the_answers(live_server,
+                                                                       new_phone, survey):
+    context = new_phone()
     page = context.new_page()
     page.goto(f"{live_server.url}/go/iit/{survey.code}/")
     page.check("input[name=eligible]")
@@ -93,8 +117,8 @@ def test_leaving_and_coming_back_on_the_same_phone_keeps_the_answers(live_server
     assert Response.objects.count() == 1
 
 
-def test_sending_twice_stores_one_response(live_server, browser, survey):
-    context = browser.new_context(**PHONE)
+def test_sending_twice_stores_one_response(live_server, new_phone, survey):
+    context = new_phone()
     page = context.new_page()
     page.goto(f"{live_server.url}/go/iit/{survey.code}/")
     page.check("input[name=eligible]")
@@ -107,7 +131,7 @@ def test_sending_twice_stores_one_response(live_server, browser, survey):
     cookies = context.cookies()
     page.click("button.go")  # the first tap is stored …
     page.wait_for_url("**/thanks/")
-    second = browser.new_context(**PHONE)  # … a second tap still carries the old cookie
+    second = new_phone()  # … a second tap still carries the old cookie
     second.add_cookies(cookies)
     again = second.new_page()
     again.goto(f"{live_server.url}/go/iit/{survey.code}/review/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -133,3 +134,16 @@ def test_nacc_switches_the_survey_settings_of_a_year(collecting, client_for):
     assert year.provisional_scores_visible and not year.iit_requires_access_code
     entry = AuditEntry.objects.get(action="year.settings")
     assert entry.after == {"iit_requires_access_code": False, "provisional_scores_visible": True}
+
+
+def test_the_progress_page_charts_responses_per_day(collecting, client_for):
+    today = timezone.localdate()
+    days = {today: 4, today - dt.timedelta(days=1): 2}
+    Response.objects.bulk_create(
+        Response(enrolment=collecting.enrolment, instrument="IIT", answers=iit_answers(),
+                 submitted_on=day, receipt=f"{day}-{i}")
+        for day, n in days.items() for i in range(n))
+    page = client_for(collecting.executive_a).get(
+        reverse("agencies:surveys", args=[collecting.agency_a.pk])).content.decode()
+    bars = re.findall(r'<span class="bar" style="width:(\d+)%"></span></td><td>(\d+)</td>', page)
+    assert bars == [("50", "2"), ("100", "4")]  # oldest first, the busiest day full width

@@ -22,7 +22,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import posted, refuse_into_form, refuse_into_messages
 
-from . import progress, reminders, respondent, services
+from . import progress, reminders, respondent, services, slips
 from .models import Channel, Instrument, RespondentType, Response
 from .overview import collection_rows as overview_rows
 from .quality import flagged_responses, set_excluded
@@ -63,9 +63,10 @@ def surveys_page(request: HttpRequest, pk: int) -> HttpResponse:
         except ActionRefused as error:
             refuse_into_form(form, error)
         else:
+            link = _links(request, enrolment)["iit"]
             return render(request, "surveys/slips.html", {
-                "agency": agency, "codes": codes, "link": _links(request, enrolment)["iit"],
-                "year": enrolment.year})
+                "agency": agency, "codes": codes, "link": link, "year": enrolment.year,
+                "pdf": slips.pdf_data_uri(agency, enrolment.year.fiscal_year, link, codes)})
     show_scores = progress.may_see_provisional_scores(request.user, enrolment)
     rows = [progress.progress_of(enrolment, framework, instrument, with_scores=show_scores)
             for instrument in (Instrument.IIT, Instrument.EIT)]

@@ -120,7 +120,7 @@ def render_html(announcement: Announcement) -> str:
     })
 
 
-class _LocalOnly(URLFetcher):
+class LocalOnly(URLFetcher):
     """Lets WeasyPrint read the packaged fonts and data URIs, and nothing else (no network)."""
 
     def fetch(self, url: str, headers: dict | None = None):
@@ -132,7 +132,7 @@ class _LocalOnly(URLFetcher):
 def render_pdf(announcement: Announcement) -> bytes:
     """The announcement as PDF bytes (A4, Sarabun embedded)."""
     fonts = FontConfiguration()
-    html = HTML(string=render_html(announcement), url_fetcher=_LocalOnly())
+    html = HTML(string=render_html(announcement), url_fetcher=LocalOnly())
     return html.write_pdf(font_config=fonts)
 
 

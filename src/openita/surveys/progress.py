@@ -66,6 +66,12 @@ class InstrumentProgress:
             self.forecast is None or self.forecast < self.minimum)
 
     @property
+    def per_day_bars(self) -> list[tuple[dt.date, int, int]]:
+        """(day, responses, bar length in % of the busiest day), for the per-day chart."""
+        busiest = max((n for _day, n in self.per_day), default=0)
+        return [(day, n, max(1, round(100 * n / busiest))) for day, n in self.per_day]
+
+    @property
     def percent(self) -> int:
         if not self.minimum:
             return 0

@@ -1,0 +1,48 @@
+"""One-time IIT access codes as cut-out slips: an A4 PDF, 21 slips a page.
+
+The codes exist in readable form only in the response that issued them (openita keeps
+keyed hashes), so the PDF is made in that same response and handed to the browser inside
+the page; nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+import segno
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from openita.agencies.models import Agency
+
+from .announcement import FONT_FILES, LocalOnly
+
+log = logging.getLogger(__name__)
+PER_PAGE = 21  # three across, seven down
+
+
+def render_html(agency: Agency, fiscal_year: int, link: str, codes: list[str]) -> str:
+    """The HTML source of the slips (what tests read: PDF text extraction loses Thai marks)."""
+    return render_to_string("surveys/slips_pdf.html", {
+        "agency": agency.name_th, "fiscal_year": fiscal_year, "link": link,
+        "sheets": [codes[i:i + PER_PAGE] for i in range(0, len(codes), PER_PAGE)],
+        "qr": segno.make(link, error="m").svg_data_uri(omitsize=True, border=0),
+        "fonts": {weight: path.as_uri() for weight, path in FONT_FILES.items()}})
+
+
+def render_pdf(agency: Agency, fiscal_year: int, link: str, codes: list[str]) -> bytes:
+    html = HTML(string=render_html(agency, fiscal_year, link, codes), url_fetcher=LocalOnly())
+    return html.write_pdf(font_config=FontConfiguration())
+
+
+def pdf_data_uri(agency: Agency, fiscal_year: int, link: str, codes: list[str]) -> str | None:
+    """The slips as a ``data:`` link for the page that shows the codes; None if the PDF
+    cannot be made (the page still shows the codes, which must not be lost)."""
+    try:
+        pdf = render_pdf(agency, fiscal_year, link, codes)
+    except Exception:  # noqa: BLE001 - the codes on the page matter more than the file
+        log.exception("access-code slips: PDF not made")
+        return None
+    return "data:application/pdf;base64," + base64.b64encode(pdf).decode("ascii")
