@@ -3,7 +3,6 @@ exactly as the review view would, and hands every other case to Django untouched
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from http.cookies import SimpleCookie
 
@@ -11,15 +10,13 @@ import pytest
 from django.core import signing
 from django.db import OperationalError, connection
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
-from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars.models import Phase, PhaseWindow
-from openita.surveys import respondent, services
+from openita.surveys import respondent
 from openita.surveys.models import Response
 from openita.wsgi import application
-from tests.personas import build_world
 from tests.surveys.conftest import iit_answers
 
 # The fast path commits on its own, outside any test transaction, as in production.
@@ -29,19 +26,11 @@ CSRF = "c" * 32  # an unmasked secret: Django accepts it as both cookie and form
 
 
 @pytest.fixture
-def survey():
-    world = build_world()
-    world.year.iit_requires_access_code = False
-    world.year.save()
-    today = timezone.localdate()
-    PhaseWindow.objects.filter(year=world.year, phase__in=[
-        Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
-        opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9))
-    world.enrolment = Enrolment.objects.create(
-        agency=world.agency_a, year=world.year, state=EnrolmentState.HEADCOUNT_APPROVED,
-        headcount=40)
-    world.code = services.link_for(world.enrolment).code
-    return world
+def survey(collecting):
+    collecting.year.iit_requires_access_code = False
+    collecting.year.save()
+    collecting.code = collecting.link.code
+    return collecting
 
 
 def progress_cookie(code: str, answers: dict | None = None, *, eligible: bool = True,
