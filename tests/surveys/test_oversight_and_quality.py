@@ -132,3 +132,14 @@ def test_an_interview_outside_the_eit_window_is_refused_and_not_stored(collectin
                                  "e1": "2"}, follow=True)
     assert "EIT collection" in page_text(response)
     assert not Response.objects.exists()
+
+
+def test_oversight_sees_progress_but_not_how_many_responses_are_flagged(collecting,
+                                                                        client_for):
+    _flagged(collecting)
+    url = reverse("agencies:survey_overview") + "?sort=flagged"
+    oversight = page_text(english(client_for(collecting.ministry_officer)).get(url))
+    assert "SAO-A" in oversight and "Flagged" not in oversight
+    assert "Most flagged" not in oversight
+    nacc = page_text(english(client_for(collecting.nacc)).get(url))
+    assert "Flagged" in nacc and "Most flagged" in nacc

@@ -101,7 +101,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     if year is None or year.framework is None:
         return render(request, "surveys/overview.html", {"year": None})
     only_at_risk = request.GET.get("risk") == "1"
+    show_flags = request.user.has_perm("surveys.view_quality_counts")
     sort = request.GET.get("sort", "shortfall")
+    if sort == "flagged" and not show_flags:
+        sort = "shortfall"
     rows = overview_rows(request.user, year, only_at_risk=only_at_risk, sort=sort,
                          query=request.GET.get("q", "").strip())
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -109,7 +112,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "surveys/overview.html", {
         "year": year, "page": page, "risk": only_at_risk, "sort": sort,
-        "q": request.GET.get("q", ""), "query": query.urlencode(),
+        "q": request.GET.get("q", ""), "query": query.urlencode(), "show_flags": show_flags,
         "at_risk_count": sum(r.at_risk for r in rows) if not only_at_risk else len(rows),
         "can_remind": request.user.has_perm("surveys.send_reminders"),
         "last_reminders": reminders.latest_sent(year),

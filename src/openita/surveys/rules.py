@@ -19,4 +19,6 @@ rules.add_perm("surveys.view_quality", can_see_agency & (is_nacc_admin | is_cons
 rules.add_perm("surveys.exclude_response", is_nacc_admin)
 rules.add_perm("surveys.interview", can_see_agency & is_consultant)
 rules.add_perm("surveys.overview", is_nacc_admin | is_oversight | is_consultant)
+# How many responses carry a signal, across agencies: for the same people as the signals.
+rules.add_perm("surveys.view_quality_counts", is_nacc_admin | is_consultant)
 rules.add_perm("surveys.send_reminders", is_nacc_admin)
