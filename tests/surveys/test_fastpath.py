@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 from django.core import signing
-from django.db import OperationalError, connection
+from django.db import OperationalError, connections
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
@@ -160,19 +160,70 @@ def test_a_surprise_in_the_fast_path_is_answered_by_django(survey, monkeypatch):
     assert len(calls) == 2 and Response.objects.count() == 1
 
 
-def test_a_connection_that_died_while_idle_is_reopened_once(survey, monkeypatch):
+@pytest.fixture
+def django_calls(monkeypatch):
+    """The requests the fast path handed over to Django."""
+    calls, inner = [], application.application
+
+    def spy(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    monkeypatch.setattr(application, "application", spy)
+    return calls
+
+
+def failing_inserts(monkeypatch, times: int, *, dead: bool) -> list[str]:
+    """Make the next ``times`` response INSERTs fail; ``dead``: as a dropped connection."""
     from django.db.backends import utils
 
-    real, failures = utils.CursorWrapper.execute, []
+    real, failures, broken = utils.CursorWrapper.execute, [], []
 
-    def drop_once(self, sql, params=None):
-        if sql.startswith('INSERT INTO "surveys_response"') and not failures:
+    def execute(self, sql, params=None):
+        if sql.startswith('INSERT INTO "surveys_response"') and len(failures) < times:
             failures.append(sql)
+            broken.append(dead)
             raise OperationalError("server closed the connection unexpectedly")
         return real(self, sql, params)
 
-    monkeypatch.setattr(utils.CursorWrapper, "execute", drop_once)
+    def is_usable(self):  # a dropped connection says so once, until it is reopened
+        return not (broken and broken.pop())
+
+    monkeypatch.setattr(utils.CursorWrapper, "execute", execute)
+    monkeypatch.setattr(type(connections["default"]), "is_usable", is_usable)
+    return failures
+
+
+def test_a_connection_that_died_while_idle_is_reopened_once(survey, monkeypatch,
+                                                             django_calls):
+    failures = failing_inserts(monkeypatch, 1, dead=True)
     status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
     assert status == 302 and dict(headers)["Location"].endswith("/thanks/")
-    assert failures and Response.objects.count() == 1
-    assert connection.is_usable()
+    assert len(failures) == 1 and Response.objects.count() == 1
+    assert django_calls == []  # the fast path itself sent the statement again
+
+
+def test_a_database_error_is_not_retried_and_django_answers(survey, monkeypatch,
+                                                             django_calls):
+    failures = failing_inserts(monkeypatch, 1, dead=False)  # e.g. a lock timeout
+    status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
+    assert len(failures) == 1 and len(django_calls) == 1  # no second try in the fast path
+    assert status == 302 and Response.objects.count() == 1  # Django's own try succeeded
+    assert Response.objects.get().flags == []  # the failed try left no "duplicate" mark
+
+
+def test_a_code_spent_on_a_failed_insert_is_given_back(survey, monkeypatch):
+    from openita.surveys import services
+    from openita.surveys.models import AccessCode
+
+    survey.year.iit_requires_access_code = True
+    survey.year.save()
+    [code] = services.issue_access_codes(survey.enrolment, 1, acting_user=survey.admin_a)
+    cookie = progress_cookie(survey.code, access_code=services.normalise_access_code(code))
+    failing_inserts(monkeypatch, 2, dead=False)  # the fast path's try and Django's
+    status, _, _ = post(review(survey.code), cookie)  # Django's 500 page
+    assert status == 500 and not Response.objects.exists()
+    assert AccessCode.objects.count() == 1  # given back: sending again works
+    status, headers, _ = post(review(survey.code), cookie)
+    assert status == 302 and Response.objects.count() == 1
+    assert not AccessCode.objects.exists()

@@ -8,6 +8,7 @@ device). The cookie is deleted once the response is stored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import logging
@@ -183,16 +184,29 @@ _KEYS: dict[tuple[int, str], tuple[Framework, list]] = {}
 
 def send(enrolment, instrument: str, framework: Framework, progress: Progress,
          address: str) -> services.Submission:
-    """Store a finished survey once (see services.submit); quality signals are computed
-    only for a response that is about to be written."""
-    def flags() -> list[str]:
-        return quality_flags(enrolment.pk, instrument, progress.answers, progress.started,
-                             address)
+    """Store a finished survey once (see services.submit). Quality signals are measured
+    after every check has passed; when no new row results (a replay, a failed INSERT) their
+    marks in the counters are taken back, so a retry is not taken for a duplicate."""
+    measured: list[Signals] = []
 
-    return services.submit(
-        enrolment, instrument, progress.answers, submission_key=progress.key,
-        respondent_type=progress.respondent_type, access_code=progress.access_code or None,
-        flags=flags, framework=framework)
+    def flags() -> list[str]:
+        measured.append(quality_flags(enrolment.pk, instrument, progress.answers,
+                                      progress.started, address))
+        return list(measured[0])
+
+    try:
+        submission = services.submit(
+            enrolment, instrument, progress.answers, submission_key=progress.key,
+            respondent_type=progress.respondent_type,
+            access_code=progress.access_code or None, flags=flags, framework=framework)
+    except BaseException:
+        for signals in measured:
+            signals.undo()
+        raise
+    if submission.replayed:
+        for signals in measured:
+            signals.undo()
+    return submission
 
 
 # --- quality signals -------------------------------------------------------------------
@@ -202,8 +216,25 @@ BURST_WINDOW = 600
 BURST_LIMIT = 60  # responses per agency-instrument in ten minutes
 
 
+class Signals(list):
+    """The flags of one submission, and how to take back its marks in the counters."""
+
+    def __init__(self, flags: list[str], same_key: str | None = None,
+                 burst_key: str | None = None) -> None:
+        super().__init__(flags)
+        self.same_key, self.burst_key = same_key, burst_key
+
+    def undo(self) -> None:
+        """Forget this submission in the counters (it was not stored after all)."""
+        with contextlib.suppress(RedisError, OSError, ValueError):
+            if self.same_key:
+                cache.delete(self.same_key)
+            if self.burst_key:
+                cache.decr(self.burst_key)
+
+
 def quality_flags(enrolment_id: int, instrument: str, answers: dict, started: int,
-                  address: str) -> list[str]:
+                  address: str) -> Signals:
     """Signals computed now from what is never stored (timing, network); only the flags are
     kept on the response, and they are never shown to the agency."""
     flags = []
@@ -221,12 +252,13 @@ def quality_flags(enrolment_id: int, instrument: str, answers: dict, started: in
     except (RedisError, OSError):
         # The cache is down: the respondent's answers matter more than two of the signals.
         log.warning("quality counters unreachable; response stored without them")
-        return [*flags, "network_unchecked"]
+        return Signals([*flags, "network_unchecked"])
     if seen_before:
         flags.append("same_answers_same_network")
     if recent > BURST_LIMIT:
         flags.append("burst")
-    return flags
+    # Only a mark this submission made may be taken back: an older one belongs to another.
+    return Signals(flags, None if seen_before else same_key, burst_key)
 
 
 def _remember(same_key: str, burst_key: str) -> tuple[bool, int]:

@@ -228,6 +228,15 @@ def _use_access_code(enrolment: Enrolment, code: str) -> None:
                             field="access_code")
 
 
+def _restore_access_code(enrolment: Enrolment, code: str, receipt: str) -> None:
+    """Give back a code spent for a response that was not stored (its INSERT failed), unless
+    the response did commit after all and only the answer to it was lost."""
+    if Response.objects.filter(receipt=receipt).exists():
+        return
+    with contextlib.suppress(IntegrityError), transaction.atomic():
+        AccessCode.objects.create(enrolment=enrolment, code_hash=_code_hash(code))
+
+
 # --- EIT phone verification ------------------------------------------------------------
 
 
@@ -371,7 +380,8 @@ def submit(
     transaction first, so no transaction touches both a code and a response. ``flags``
     (quality signals) are computed after every check has passed, just before the row is
     written; a replay keeps the flags of its first row. Nothing is stored when any answer,
-    the respondent type or the code is missing or invalid.
+    the respondent type or the code is missing or invalid, and a code spent for an INSERT
+    that failed is given back.
     """
     receipt = _hash(f"receipt:{submission_key}")
     if access_code:
@@ -388,14 +398,17 @@ def submit(
     _check_respondent(enrolment, instrument, channel, respondent_type, access_code)
     if access_code:
         _use_access_code(enrolment, access_code)
-    # A replay without a code still reaches this point and counts once more in the quality
-    # counters (one extra tick of the agency's rate); checking first would cost every
-    # submission a round trip to spare a double tap that.
     computed = flags() if callable(flags) else list(flags or [])
     response = Response(enrolment=enrolment, instrument=instrument, channel=channel,
                         respondent_type=respondent_type, answers=answers, flags=computed,
                         submitted_on=timezone.localdate(), receipt=receipt)
-    if not _insert_once(response):
+    try:
+        written = _insert_once(response)
+    except BaseException:
+        if access_code:  # the respondent must be able to send again with the same code
+            _restore_access_code(enrolment, access_code, receipt)
+        raise
+    if not written:
         # This key was stored before, or by a parallel replay that committed first.
         existing = Response.objects.filter(receipt=receipt).first()
         if existing is None:  # pragma: no cover - the conflict is only ever the receipt
@@ -424,7 +437,9 @@ def _insert_once(response: Response) -> bool:
                 cursor.execute(_insert_sql(connection.alias), values)
                 return cursor.fetchone() is not None
         except (OperationalError, InterfaceError):
-            if attempt == 2 or connection.in_atomic_block:
+            # Only a dead connection is worth a second try; a lock timeout, a deadlock or a
+            # full disk would fail again and hold the respondent twice as long.
+            if attempt == 2 or connection.in_atomic_block or connection.is_usable():
                 raise
             connection.close()
     raise AssertionError("unreachable")  # pragma: no cover
