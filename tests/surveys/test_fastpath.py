@@ -43,9 +43,10 @@ def progress_cookie(code: str, answers: dict | None = None, *, eligible: bool = 
     return f"{respondent.cookie_name('IIT', code)}={value}"
 
 
-def post(path: str, cookie: str = "", host: str = "testserver") -> tuple[int, dict, bytes]:
+def post(path: str, cookie: str = "", host: str = "testserver", *, token: str = CSRF,
+         origin: str | None = None) -> tuple[int, dict, bytes]:
     """POST through the production WSGI application, fast path included."""
-    body = f"csrfmiddlewaretoken={CSRF}".encode()
+    body = f"csrfmiddlewaretoken={token}".encode()
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
         "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": host,
@@ -53,6 +54,8 @@ def post(path: str, cookie: str = "", host: str = "testserver") -> tuple[int, di
         "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(),
         "HTTP_COOKIE": "; ".join(c for c in (cookie, f"csrftoken={CSRF}") if c)}
+    if origin:
+        environ["HTTP_ORIGIN"] = origin
     answer = {}
 
     def start_response(status, headers, exc_info=None):
@@ -88,7 +91,7 @@ def test_the_fast_path_answers_with_the_headers_of_the_review_view(survey):
     client.cookies[name] = value
     slow = client.post(review(survey.code))
     assert slow.status_code == 302 and Response.objects.count() == 2
-    ignored = {"Expires", "Content-Language", "Content-Type", "Set-Cookie"}
+    ignored = {"Expires", "Content-Type", "Set-Cookie"}
     assert {k: v for k, v in fast.items() if k not in ignored} == {
         k: v for k, v in slow.items() if k not in ignored}
     assert fast["Cache-Control"] == slow["Cache-Control"]
@@ -138,6 +141,22 @@ def test_a_refused_code_is_explained_by_the_review_page(survey):
     assert reason != "This access code is not valid or was already used."
     assert reason in content.decode()  # the reason, in Thai
     assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("forgery", ["another origin", "no token", "wrong token"])
+def test_a_cross_site_post_fails_the_csrf_check_and_stores_nothing(survey, forgery,
+                                                                   django_calls):
+    token, origin = {"another origin": (CSRF, "https://evil.example"),
+                     "no token": ("", None), "wrong token": ("d" * 32, None)}[forgery]
+    status, _, _ = post(review(survey.code), progress_cookie(survey.code), token=token,
+                        origin=origin)
+    assert status == 403 and len(django_calls) == 1  # Django's CSRF page
+    assert not Response.objects.exists()
+
+
+def test_the_form_reaches_django_intact_when_the_fast_path_hands_over(survey, django_calls):
+    status, _, _ = post(review(survey.code), progress_cookie(survey.code, {"q1a": 4}))
+    assert status == 302 and len(django_calls) == 1  # not a CSRF failure: the body was kept
 
 
 def test_a_forged_host_is_left_to_django(survey):
