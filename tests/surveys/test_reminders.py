@@ -18,6 +18,15 @@ from tests.helpers import audit_actions, messages_of
 from tests.surveys.conftest import iit_answers
 
 
+@pytest.fixture(autouse=True)
+def open_for_a_week(collecting):
+    """Reminders start once a window has been open a week: there is a pace to go by."""
+    today = timezone.localdate()
+    PhaseWindow.objects.filter(year=collecting.year, phase__in=[
+        Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
+        opens_on=today - dt.timedelta(days=10), closes_on=today + dt.timedelta(days=20))
+
+
 def _responses(enrolment, instrument: str, n: int, day: dt.date) -> None:
     answers = iit_answers() if instrument == "IIT" else {"e1": 1}
     Response.objects.bulk_create(
@@ -47,6 +56,25 @@ def test_a_pace_that_reaches_the_minimum_is_not_reminded(collecting):
     assert [s.instrument for s in due.shortfalls] == ["EIT"]
     _responses(collecting.enrolment, "EIT", 200, today - dt.timedelta(days=10))
     assert reminders.due_reminders(collecting.year) == []  # EIT reached, IIT on its way
+
+
+def test_nobody_is_reminded_in_a_windows_first_week(collecting):
+    PhaseWindow.objects.filter(year=collecting.year, phase=Phase.IIT_COLLECTION).update(
+        opens_on=timezone.localdate() - dt.timedelta(days=5))
+    [due] = reminders.due_reminders(collecting.year)
+    assert [s.instrument for s in due.shortfalls] == ["EIT"]  # open for ten days already
+
+
+def test_the_pace_counts_only_the_days_a_window_has_been_open():
+    from openita.surveys.progress import forecast_at_close
+
+    today = dt.date(2026, 5, 10)
+    # 10 responses in the 2 days open, 5 days to go: 10 + 5 a day × 5 days.
+    assert forecast_at_close(10, 10, today - dt.timedelta(days=1), today + dt.timedelta(days=4),
+                             today) == 35
+    # open for a month: the last 7 days set the pace (14 in 7 days = 2 a day).
+    assert forecast_at_close(100, 14, today - dt.timedelta(days=30),
+                             today + dt.timedelta(days=4), today) == 110
 
 
 def test_a_closed_window_is_not_reminded(collecting):

@@ -78,14 +78,17 @@ class InstrumentProgress:
         return min(100, int(100 * self.count / self.minimum))
 
 
-RECENT_DAYS = 7  # the pace is the average of the last week
+RECENT_DAYS = 7  # the pace is the average of the last week (or of the days open so far)
 
 
-def forecast_at_close(count: int, recent: int, closes_on: dt.date, today: dt.date) -> int:
-    """Responses expected when the window closes if the last week's pace goes on (``recent``
-    responses in the last RECENT_DAYS days, today included)."""
+def forecast_at_close(count: int, recent: int, opens_on: dt.date, closes_on: dt.date,
+                      today: dt.date) -> int:
+    """Responses expected when the window closes if the recent pace goes on: ``recent``
+    responses in the last RECENT_DAYS days (today included), or in the days it has been
+    open when that is fewer."""
+    days_open = max(1, min(RECENT_DAYS, (today - opens_on).days + 1))
     days_left = max(0, (closes_on - today).days + 1)
-    return count + math.floor(recent / RECENT_DAYS * days_left)
+    return count + math.floor(recent / days_open * days_left)
 
 
 def progress_of(enrolment: Enrolment, framework: Framework, instrument: str,
@@ -101,7 +104,7 @@ def progress_of(enrolment: Enrolment, framework: Framework, instrument: str,
     forecast = None
     if status is not None:
         recent = sum(n for day, n in per_day if (today - day).days < RECENT_DAYS)
-        forecast = forecast_at_close(count, recent, status.closes_on, today)
+        forecast = forecast_at_close(count, recent, status.opens_on, status.closes_on, today)
     provisional = None
     # Below this many responses a score moves visibly with each answer, and an agency that
     # knows who answered could read one person's answers from it.

@@ -3,8 +3,8 @@
 ITAS had to extend a deadline because many agencies were short of their IIT minimum; an
 e-mail while there is still time is cheaper. ``openita remind-collection`` sends them (run
 it daily, e.g. from cron) and NACC can send them from the collection overview. An agency is
-reminded at most once every OPENITA_REMINDER_INTERVAL_DAYS days, and only while a
-collection window it is short in is open.
+reminded at most once every OPENITA_REMINDER_INTERVAL_DAYS days, only while a collection
+window it is short in is open, and not in that window's first week (there is no pace yet).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def due_reminders(year: AssessmentYear, *, today: dt.date | None = None) -> list
             continue
         shortfalls = []
         for instrument, (window, general, own) in windows.items():
-            if window is None or today < window.opens_on:
+            if window is None or (today - window.opens_on).days + 1 < RECENT_DAYS:
                 continue
             closes_on = own.get(enrolment.agency_id, general)
             minimum = minimum_sample(framework, enrolment, instrument)
@@ -78,7 +78,7 @@ def due_reminders(year: AssessmentYear, *, today: dt.date | None = None) -> list
             if today > closes_on or minimum is None or count >= minimum:
                 continue
             forecast = forecast_at_close(count, recent.get((enrolment.pk, instrument), 0),
-                                         closes_on, today)
+                                         window.opens_on, closes_on, today)
             if forecast < minimum:
                 shortfalls.append(Shortfall(instrument, count, minimum, forecast, closes_on))
         if shortfalls:
