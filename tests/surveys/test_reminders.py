@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 
 import pytest
 from django.core import mail
@@ -14,6 +15,7 @@ from django.utils import timezone
 from openita.calendars.models import Phase, PhaseWindow
 from openita.surveys import reminders
 from openita.surveys.models import CollectionReminder, Response
+from openita.surveys.reminders import Sent
 from tests.helpers import audit_actions, messages_of
 from tests.surveys.conftest import iit_answers
 
@@ -87,7 +89,7 @@ def test_a_closed_window_is_not_reminded(collecting):
 def test_reminders_go_to_admins_and_executives_in_thai_once_per_interval(
         collecting, django_capture_on_commit_callbacks, settings):
     settings.OPENITA_REMINDER_INTERVAL_DAYS = 3
-    assert _send(collecting, captured=django_capture_on_commit_callbacks) == (1, 2)
+    assert _send(collecting, captured=django_capture_on_commit_callbacks) == Sent(1, 2, 0)
     [message] = mail.outbox
     assert sorted(message.to) == ["admin.a@example.test", "exec.a@example.test"]
     assert "แบบสำรวจ ITA" in message.subject and "ขั้นต่ำ" in message.body
@@ -98,10 +100,38 @@ def test_reminders_go_to_admins_and_executives_in_thai_once_per_interval(
     assert (record.instruments, record.recipients) == ("IIT,EIT", 2)
     assert "surveys.remind" in audit_actions()
 
-    assert _send(collecting, captured=django_capture_on_commit_callbacks) == (0, 0)
+    assert _send(collecting, captured=django_capture_on_commit_callbacks) == Sent(0, 0, 0)
     later = timezone.localdate() + dt.timedelta(days=3)
-    assert _send(collecting, today=later, captured=django_capture_on_commit_callbacks) == (1, 2)
+    assert _send(collecting, today=later,
+                 captured=django_capture_on_commit_callbacks) == Sent(1, 2, 0)
     assert len(mail.outbox) == 2
+
+
+def test_a_mail_that_fails_is_not_counted_and_stays_due(collecting, monkeypatch, client_for):
+    class Down:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_messages(self, messages):
+            raise smtplib.SMTPServerDisconnected("mail server went away")
+
+    monkeypatch.setattr(reminders, "get_connection", Down)
+    response = client_for(collecting.nacc).post(reverse("agencies:survey_remind"), follow=True)
+    assert any("could not be sent" in m or "ส่งไม่ได้" in m for m in messages_of(response))
+    assert not CollectionReminder.objects.exists()
+    assert reminders.due_reminders(collecting.year)  # still due: the next run tries again
+
+
+def test_two_runs_on_the_same_day_remind_once(collecting, monkeypatch):
+    first = reminders.due_reminders(collecting.year)
+    monkeypatch.setattr(reminders, "due_reminders", lambda year, today=None: first)
+    reminders.send_reminders(collecting.year, acting_user="cron", site_url="http://x/")
+    again = reminders.send_reminders(collecting.year, acting_user=collecting.nacc,
+                                     site_url="http://x/")  # its list was made earlier
+    assert again == Sent(0, 0, 0) and len(mail.outbox) == 1
 
 
 def test_only_nacc_sends_reminders(collecting):

@@ -126,13 +126,17 @@ def remind(request: HttpRequest) -> HttpResponse:
     year = calendar.current_year()
     if year is None or year.framework is None:
         raise Http404
-    agencies, people = reminders.send_reminders(
-        year, acting_user=request.user, site_url=request.build_absolute_uri("/"))
-    if agencies:
+    sent = reminders.send_reminders(year, acting_user=request.user,
+                                    site_url=request.build_absolute_uri("/"))
+    if sent.agencies:
         messages.success(request, _("Reminders sent to %(agencies)d agencies (%(people)d "
-                                    "people).") % {"agencies": agencies, "people": people})
-    else:
+                                    "people).") % {"agencies": sent.agencies,
+                                                   "people": sent.people})
+    elif not sent.failed:
         messages.info(request, _("No agency is due a reminder now."))
+    if sent.failed:
+        messages.error(request, _("The mail to %(n)d agencies could not be sent; they stay "
+                                  "due and can be sent again.") % {"n": sent.failed})
     return redirect("agencies:survey_overview")
 
 

@@ -10,13 +10,15 @@ window it is short in is open, and not in that window's first week (there is no 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -32,6 +34,8 @@ from openita.frameworks import services as frameworks
 from .models import CollectionReminder, Instrument, Response
 from .progress import RECENT_DAYS, forecast_at_close, minimum_sample
 from .services import PHASES, link_for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,33 +100,54 @@ def _counts(year: AssessmentYear, today: dt.date) -> tuple[dict, dict]:
     return totals, recent
 
 
+@dataclass(frozen=True)
+class Sent:
+    agencies: int
+    people: int
+    failed: int  # agencies whose mail could not be sent; they stay due
+
+
 def send_reminders(year: AssessmentYear, *, acting_user: Any, site_url: str,
-                   today: dt.date | None = None) -> tuple[int, int]:
-    """E-mail the admins and executives of every agency due a reminder; returns (agencies,
-    people). The reminders are recorded and audited in one transaction; the mail leaves
-    after it commits, so a failure to record never sends and a sent mail is never repeated
-    the same day."""
+                   today: dt.date | None = None) -> Sent:
+    """E-mail the admins and executives of every agency due a reminder.
+
+    Each agency's reminder is claimed (a row, unique per agency and day) before its mail
+    leaves and released if the mail fails, so a daily run and NACC's button at the same
+    time send it once, and a failed mail is not counted as a reminder."""
     require_unless_system(acting_user, "surveys.send_reminders")
     today = today or timezone.localdate()
     due = due_reminders(year, today=today)
     people = _recipients([d.enrolment.agency_id for d in due])
-    messages, records = [], []
-    with translation.override(settings.LANGUAGE_CODE):  # Thai first, as the whole interface
+    agencies = recipients = failed = 0
+    with translation.override(settings.LANGUAGE_CODE), get_connection() as mail:
         for item in due:
             to = people.get(item.enrolment.agency_id, [])
-            if not to:
+            claim = _claim(item, today, to) if to else None
+            if claim is None:
                 continue
-            messages.append(_message(item, to, site_url))
-            records.append(CollectionReminder(
+            try:
+                mail.send_messages([_message(item, to, site_url)])
+            except (OSError, smtplib.SMTPException):
+                log.warning("reminder to %s not sent", item.enrolment.agency.code,
+                            exc_info=True)
+                claim.delete()
+                failed += 1
+                continue
+            agencies, recipients = agencies + 1, recipients + len(to)
+    audit.record("surveys.remind", actor=acting_user, obj=year, after={
+        "agencies": agencies, "recipients": recipients, "failed": failed,
+        "on": today.isoformat()})
+    return Sent(agencies, recipients, failed)
+
+
+def _claim(item: Due, today: dt.date, to: list[str]) -> CollectionReminder | None:
+    try:
+        with transaction.atomic():
+            return CollectionReminder.objects.create(
                 enrolment=item.enrolment, sent_on=today, recipients=len(to),
-                instruments=",".join(s.instrument for s in item.shortfalls)))
-    with transaction.atomic():
-        CollectionReminder.objects.bulk_create(records)
-        audit.record("surveys.remind", actor=acting_user, obj=year, after={
-            "agencies": len(records), "recipients": sum(r.recipients for r in records),
-            "on": today.isoformat()})
-        transaction.on_commit(lambda: get_connection().send_messages(messages), robust=True)
-    return len(records), sum(r.recipients for r in records)
+                instruments=",".join(s.instrument for s in item.shortfalls))
+    except IntegrityError:  # another run is reminding this agency today
+        return None
 
 
 def _recipients(agency_ids: list[int]) -> dict[int, list[str]]:

@@ -28,6 +28,8 @@ class Command(BaseCommand):
                                   for s in item.shortfalls)
                 self.stdout.write(f"{item.enrolment.agency.code}  {short}")
             return
-        agencies, people = reminders.send_reminders(
+        sent = reminders.send_reminders(
             year, acting_user="openita remind-collection", site_url=settings.OPENITA_SITE_URL)
-        self.stdout.write(f"Reminded {agencies} agencies ({people} people).")
+        self.stdout.write(f"Reminded {sent.agencies} agencies ({sent.people} people).")
+        if sent.failed:
+            raise CommandError(f"The mail to {sent.failed} agencies could not be sent.")
