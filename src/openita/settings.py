@@ -135,7 +135,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                    # A Redis that stops answering costs a request a second, not minutes:
+                    # the survey pages then carry on without it (see surveys.services).
+                    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
     }
 else:
     # One-time passwords and rate limits must be shared by every worker process of the

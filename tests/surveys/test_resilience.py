@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import redis
+from django.db import connection
 from django.utils import translation
 
 from openita.core.errors import ActionRefused
@@ -37,6 +38,7 @@ def test_survey_links_open_when_the_cache_is_down(collecting, monkeypatch, setti
     monkeypatch.setattr(services, "cache", DownCache())
     enrolment, _framework = services.open_survey(collecting.link.code, "IIT")
     assert enrolment == collecting.enrolment
+    assert collecting.link.code in services._LOCAL_FACTS  # the next request asks neither
 
 
 def test_one_time_passwords_are_refused_politely_when_the_cache_is_down(collecting,
@@ -49,3 +51,18 @@ def test_one_time_passwords_are_refused_politely_when_the_cache_is_down(collecti
     with pytest.raises(ActionRefused):
         services.verify_otp(collecting.enrolment, "0812345678", "123456", address="192.0.2.1")
     assert not PhoneClaim.objects.exists()
+
+
+def test_an_old_sqlite_is_refused_at_start(monkeypatch):
+    from openita.surveys import checks
+
+    monkeypatch.setattr(checks.sqlite3, "sqlite_version_info", (3, 31, 1))
+    errors = checks.sqlite_can_store_responses(None)
+    expected = ["openita.surveys.E001"] if connection.vendor == "sqlite" else []
+    assert [e.id for e in errors] == expected
+
+
+def test_ipv4_users_on_a_dual_stack_server_are_told_apart():
+    assert respondent.network({"REMOTE_ADDR": "::ffff:192.0.2.7"}) == "192.0.2.7"
+    assert respondent.network({"REMOTE_ADDR": "::ffff:198.51.100.9"}) == "198.51.100.9"
+    assert respondent.network({"REMOTE_ADDR": "2001:db8::1"}) == "2001:db8::/64"

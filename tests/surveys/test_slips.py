@@ -52,3 +52,12 @@ def test_a_pdf_failure_still_shows_the_codes(collecting, client_for, monkeypatch
     page = response.content.decode()
     assert response.status_code == 200 and page.count('class="slip"') == 3
     assert "data:application/pdf" not in page
+
+
+def test_more_codes_than_a_pdf_is_made_for_are_still_shown(collecting, client_for,
+                                                           monkeypatch):
+    monkeypatch.setattr(slips, "MAX_PDF_CODES", 5)
+    response = client_for(collecting.admin_a).post(
+        reverse("agencies:surveys", args=[collecting.agency_a.pk]), {"count": 6})
+    page = response.content.decode()
+    assert page.count('class="slip"') == 6 and "data:application/pdf" not in page

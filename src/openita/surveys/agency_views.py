@@ -66,7 +66,8 @@ def surveys_page(request: HttpRequest, pk: int) -> HttpResponse:
             link = _links(request, enrolment)["iit"]
             return render(request, "surveys/slips.html", {
                 "agency": agency, "codes": codes, "link": link, "year": enrolment.year,
-                "pdf": slips.pdf_data_uri(agency, enrolment.year.fiscal_year, link, codes)})
+                "pdf": slips.pdf_data_uri(agency, enrolment.year.fiscal_year, link, codes),
+                "max_pdf": slips.MAX_PDF_CODES})
     show_scores = progress.may_see_provisional_scores(request.user, enrolment)
     rows = [progress.progress_of(enrolment, framework, instrument, with_scores=show_scores)
             for instrument in (Instrument.IIT, Instrument.EIT)]

@@ -149,6 +149,8 @@ def network(meta: dict) -> str:
         parsed = ipaddress.ip_address(remote)
     except ValueError:
         return remote
+    if parsed.version == 6 and parsed.ipv4_mapped:  # ::ffff:a.b.c.d on a dual-stack bind
+        return str(parsed.ipv4_mapped)
     if parsed.version == 6:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return remote

@@ -132,12 +132,12 @@ def survey_facts(code: str) -> SurveyFacts | None:
         return local[1]
     key = f"survey-facts:{code}"
     try:
-        facts = cache.get(key)
-    except (RedisError, OSError):  # the cache is down: the database still answers
-        return _facts(code)
+        facts, reachable = cache.get(key), True
+    except (RedisError, OSError):  # the cache is down: the database answers, kept below
+        facts, reachable = None, False
     if facts is None:
         facts = _facts(code)
-        if facts is not None:
+        if facts is not None and reachable:
             with contextlib.suppress(RedisError, OSError):
                 cache.set(key, facts, seconds)
     if facts is not None:
