@@ -37,18 +37,12 @@ def survey(settings):
     return world
 
 
-@pytest.fixture
-def new_phone(browser):
-    """A fresh phone (a browser context), closed after the test."""
-    contexts = []
-
-    def make(javascript: bool = False):
-        contexts.append(browser.new_context(**{**PHONE, "java_script_enabled": javascript}))
-        return contexts[-1]
-
-    yield make
-    for context in contexts:
-        context.close()
+def phone(browser, javascript: bool = False):
+    """A fresh phone (a browser context), left open as the other browser tests leave theirs:
+    the session's browser closes them all at the end."""
+    context = browser.new_context(**{**PHONE, "java_script_enabled": javascript})
+    context.set_default_timeout(15_000)
+    return context
 
 
 def _answer_every_page(page) -> None:
@@ -65,10 +59,10 @@ def _answer_every_page(page) -> None:
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
-def test_a_staff_member_answers_the_iit_with_a_code_on_a_phone(live_server, new_phone,
+def test_a_staff_member_answers_the_iit_with_a_code_on_a_phone(live_server, browser,
                                                               survey, javascript,
                                                               fast_path_answers):
-    page = new_phone(javascript).new_page()
+    page = phone(browser, javascript).new_page()
     page.goto(f"{live_server.url}/go/iit/{survey.code}/")
     assert "ไม่ระบุตัวตน" in page.inner_text("main")
     page.check("input[name=eligible]")
@@ -81,9 +75,9 @@ def test_a_staff_member_answers_the_iit_with_a_code_on_a_phone(live_server, new_
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
-def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, new_phone, survey,
+def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, browser, survey,
                                                           javascript, fast_path_answers):
-    page = new_phone(javascript).new_page()
+    page = phone(browser, javascript).new_page()
     page.goto(f"{live_server.url}/go/eit/{survey.code}/")
     page.check("input[name=eligible]")
     page.check("input[name=respondent_type][value=person]")
@@ -99,8 +93,8 @@ def test_a_service_user_answers_the_eit_after_an_sms_code(live_server, new_phone
 
 
 def test_leaving_and_coming_back_on_the_same_phone_keeps_the_answers(live_server,
-                                                                       new_phone, survey):
-    context = new_phone()
+                                                                       browser, survey):
+    context = phone(browser)
     page = context.new_page()
     page.goto(f"{live_server.url}/go/iit/{survey.code}/")
     page.check("input[name=eligible]")
@@ -119,8 +113,8 @@ def test_leaving_and_coming_back_on_the_same_phone_keeps_the_answers(live_server
     assert Response.objects.count() == 1
 
 
-def test_sending_twice_stores_one_response(live_server, new_phone, survey):
-    context = new_phone()
+def test_sending_twice_stores_one_response(live_server, browser, survey):
+    context = phone(browser)
     page = context.new_page()
     page.goto(f"{live_server.url}/go/iit/{survey.code}/")
     page.check("input[name=eligible]")
@@ -133,7 +127,7 @@ def test_sending_twice_stores_one_response(live_server, new_phone, survey):
     cookies = context.cookies()
     page.click("button.go")  # the first tap is stored …
     page.wait_for_url("**/thanks/")
-    second = new_phone()  # … a second tap still carries the old cookie
+    second = phone(browser)  # … a second tap still carries the old cookie
     second.add_cookies(cookies)
     again = second.new_page()
     again.goto(f"{live_server.url}/go/iit/{survey.code}/review/")
