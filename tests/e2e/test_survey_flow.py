@@ -103,7 +103,7 @@ def test_leaving_and_coming_back_on_the_same_phone_keeps_the_answers(live_server
     for group in page.locator("div[role=radiogroup]").all():
         group.locator("input[type=radio]").first.check()
     page.click("button.go")
-    page.close()  # the respondent leaves …
+    page.goto("about:blank")  # the respondent leaves … (page.close() can hang headless)
     later = context.new_page()  # … and comes back on the same phone
     later.goto(f"{live_server.url}/go/iit/{survey.code}/page/1/")
     checked = later.locator("input[type=radio]:checked")
