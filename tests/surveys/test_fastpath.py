@@ -44,13 +44,14 @@ def progress_cookie(code: str, answers: dict | None = None, *, eligible: bool = 
 
 
 def post(path: str, cookie: str = "", host: str = "testserver", *, token: str = CSRF,
-         origin: str | None = None) -> tuple[int, dict, bytes]:
+         origin: str | None = None,
+         content_type: str = "application/x-www-form-urlencoded") -> tuple[int, dict, bytes]:
     """POST through the production WSGI application, fast path included."""
     body = f"csrfmiddlewaretoken={token}".encode()
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
         "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": host,
-        "REMOTE_ADDR": "192.0.2.7", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "REMOTE_ADDR": "192.0.2.7", "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(),
         "HTTP_COOKIE": "; ".join(c for c in (cookie, f"csrftoken={CSRF}") if c)}
@@ -157,6 +158,12 @@ def test_a_cross_site_post_fails_the_csrf_check_and_stores_nothing(survey, forge
 def test_the_form_reaches_django_intact_when_the_fast_path_hands_over(survey, django_calls):
     status, _, _ = post(review(survey.code), progress_cookie(survey.code, {"q1a": 4}))
     assert status == 302 and len(django_calls) == 1  # not a CSRF failure: the body was kept
+
+
+def test_a_malformed_form_is_left_to_django(survey, django_calls):
+    status, _, _ = post(review(survey.code), progress_cookie(survey.code),
+                        content_type="multipart/form-data")  # no boundary
+    assert status == 400 and len(django_calls) == 1 and not Response.objects.exists()
 
 
 def test_a_forged_host_is_left_to_django(survey):

@@ -68,6 +68,21 @@ class SubmissionFastPath:
     def store(self, environ: dict, slug: str, code: str) -> list[tuple[str, str]] | None:
         """The headers of the redirect to the thank-you page once the response is stored;
         None to let Django answer."""
+        try:
+            request = self._checked(environ)
+        except Exception:  # a malformed request: Django answers it as it would any other
+            return None
+        if request is None:
+            return None
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            return self._store(request, INSTRUMENTS[slug], slug, code)
+        except Exception:  # Django answers instead, and its page tells what went wrong
+            log.exception("submission fast path handed over to Django")
+            return None
+
+    def _checked(self, environ: dict) -> WSGIRequest | None:
+        """The request if it passes Django's host, HTTPS and CSRF checks, else None."""
         request = WSGIRequest(environ)
         try:
             request.get_host()  # ALLOWED_HOSTS, as Django checks it
@@ -78,12 +93,7 @@ class SubmissionFastPath:
         self.csrf.process_request(request)
         if self.csrf.process_view(request, None, (), {}) is not None:
             return None  # Django answers with its CSRF failure page
-        signals.request_started.send(sender=self.__class__, environ=environ)
-        try:
-            return self._store(request, INSTRUMENTS[slug], slug, code)
-        except Exception:  # Django answers instead, and its page tells what went wrong
-            log.exception("submission fast path handed over to Django")
-            return None
+        return request
 
     def _store(self, request: WSGIRequest, instrument: str, slug: str, code: str
                ) -> list[tuple[str, str]] | None:
