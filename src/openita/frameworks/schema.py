@@ -11,11 +11,15 @@ No Django import here: the scoring engine and the ``openita score`` command use 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+T = TypeVar("T")
 
 # Research tags: C confirmed, C-calc reproduced by arithmetic, C-code / C-proxy seen in
 # third-party copies, I inferred, M remembered, X sources disagree, placeholder = not known.
@@ -320,3 +324,23 @@ def _unique(what: str, codes: list[str]) -> None:
 
 
 __all__ = ["Framework", "Question", "OITItem", "RatingRule", "exact", "Decimal"]
+
+
+def per_version(build: Callable[[Framework, str], T]) -> Callable[[Framework, str], T]:
+    """Work out ``build(framework, instrument)`` once per framework object.
+
+    A framework version is frozen and parsed once per process (loader, frameworks
+    services), so what is derived from it (score tables, respondent pages) never changes;
+    keeping the object beside its result makes a recycled ``id()`` a miss, not a wrong hit.
+    """
+    results: dict[tuple[int, str], tuple[Framework, T]] = {}
+
+    @functools.wraps(build)
+    def cached(framework: Framework, instrument: str) -> T:
+        hit = results.get((id(framework), instrument))
+        if hit is None or hit[0] is not framework:
+            hit = results[(id(framework), instrument)] = (framework,
+                                                         build(framework, instrument))
+        return hit[1]
+
+    return cached

@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from openita.frameworks.schema import Framework, RatingRule
+from openita.frameworks.schema import Framework, RatingRule, per_version
 
 HUNDRED = Fraction(100)
 
@@ -77,22 +77,9 @@ def _mean(values: Iterable[Fraction]) -> Fraction:
 # --- survey responses ------------------------------------------------------------------
 
 
-# Score tables per framework object and instrument; frameworks are parsed once and live as
-# long as the process, and the table is needed on every submission.
-_TABLES: dict[tuple[int, str], tuple[Framework, dict]] = {}
-
-
+@per_version  # needed on every submission: worked out once per framework version
 def _cell_values(framework: Framework, instrument: str) -> dict[str, dict[Any, Fraction]]:
     """Per answer key, the score of every allowed answer (polarity applied)."""
-    cached = _TABLES.get((id(framework), instrument))
-    if cached is not None and cached[0] is framework:
-        return cached[1]
-    table = _build_cell_values(framework, instrument)
-    _TABLES[(id(framework), instrument)] = (framework, table)
-    return table
-
-
-def _build_cell_values(framework: Framework, instrument: str) -> dict[str, dict[Any, Fraction]]:
     numbers = {i.number for i in framework.indicators_of(instrument)}
     table: dict[str, dict[Any, Fraction]] = {}
     for question in framework.questions:

@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from redis.exceptions import RedisError
 
-from openita.frameworks.schema import Framework, Question
+from openita.frameworks.schema import Framework, Question, per_version
 
 from . import services
 
@@ -94,18 +94,11 @@ def forget(response: HttpResponse, instrument: str, code: str) -> None:
 # --- pages of questions ----------------------------------------------------------------
 
 
+@per_version
 def pages(framework: Framework, instrument: str) -> list[tuple]:
-    """One page per indicator: (indicator, its questions). Worked out once per framework
-    version and instrument: frameworks are frozen and kept for the life of the process."""
-    cached = _PAGES.get((id(framework), instrument))
-    if cached is None or cached[0] is not framework:
-        cached = _PAGES[(id(framework), instrument)] = (framework, [
-            (indicator, [q for q in framework.questions if q.indicator == indicator.number])
-            for indicator in framework.indicators_of(instrument)])
-    return cached[1]
-
-
-_PAGES: dict[tuple[int, str], tuple[Framework, list[tuple]]] = {}
+    """One page per indicator: (indicator, its questions)."""
+    return [(indicator, [q for q in framework.questions if q.indicator == indicator.number])
+            for indicator in framework.indicators_of(instrument)]
 
 
 def allowed_answers(framework: Framework, question: Question) -> dict[str, object]:
@@ -171,17 +164,11 @@ def first_unanswered_page(framework: Framework, instrument: str, answers: dict) 
     return None
 
 
+@per_version
 def _page_keys(framework: Framework, instrument: str) -> list[tuple[int, frozenset[str]]]:
-    cached = _KEYS.get((id(framework), instrument))
-    if cached is None or cached[0] is not framework:
-        cached = _KEYS[(id(framework), instrument)] = (framework, [
-            (number, frozenset(key for q in questions for key, _p in q.cells))
+    return [(number, frozenset(key for q in questions for key, _p in q.cells))
             for number, (_indicator, questions) in enumerate(pages(framework, instrument),
-                                                             start=1)])
-    return cached[1]
-
-
-_KEYS: dict[tuple[int, str], tuple[Framework, list]] = {}
+                                                             start=1)]
 
 
 def send(enrolment, instrument: str, framework: Framework, progress: Progress,
