@@ -15,14 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openita.core import audit
 from openita.core.errors import ActionRefused
+from openita.core.mail import templated_message
 from openita.core.permissions import require
 
 from .models import AGENCY_ROLES, ConsultantTeam, Invitation, Role, RoleGrant, User
@@ -154,12 +153,7 @@ def _send(to: str, template: str, context: dict) -> None:
     ``robust``: a mail server that is down must not turn a committed change into an error
     page (the person would retry and invite twice); the failure is logged instead.
     """
-    body = render_to_string(template, context)
-    subject, _sep, text = body.partition("\n")
-    transaction.on_commit(
-        lambda: send_mail(subject.strip(), text.strip(), None, [to], fail_silently=False),
-        robust=True,
-    )
+    transaction.on_commit(templated_message(template, context, [to]).send, robust=True)
 
 
 def pending_invitation(token: str) -> Invitation | None:

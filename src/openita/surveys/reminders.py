@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from openita.accounts.models import AGENCY_ROLES, RoleGrant
@@ -28,6 +28,7 @@ from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear
 from openita.core import audit
+from openita.core.mail import templated_message
 from openita.core.permissions import require_unless_system
 from openita.frameworks import services as frameworks
 
@@ -164,12 +165,11 @@ def _recipients(agency_ids: list[int]) -> dict[int, list[str]]:
 def _message(item: Due, to: list[str], site_url: str) -> EmailMessage:
     code = link_for(item.enrolment).code
     base = site_url.rstrip("/")
-    body = render_to_string("surveys/email/reminder.txt", {
+    return templated_message("surveys/email/reminder.txt", {
         "agency": item.enrolment.agency, "shortfalls": item.shortfalls,
-        "links": {i: f"{base}/go/{i.lower()}/{code}/" for i in Instrument.values},
-        "progress": f"{base}/agencies/{item.enrolment.agency_id}/surveys/"})
-    subject, _sep, text = body.partition("\n")
-    return EmailMessage(subject.strip(), text.strip(), None, to)
+        "links": {i: base + reverse("surveys:start", args=[i.lower(), code])
+                  for i in Instrument.values},
+        "progress": base + reverse("agencies:surveys", args=[item.enrolment.agency_id])}, to)
 
 
 def last_reminder(enrolment: Enrolment) -> CollectionReminder | None:
