@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, refuse_into_form, refuse_into_messages
+from openita.core.web import attempt, posted, refuse_into_form
 
 from . import services
 from .forms import AcceptInvitationForm, GrantForm, SignInForm, TeamForm
@@ -114,12 +114,9 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     grant_row = get_object_or_404(RoleGrant, pk=grant_id)
-    try:
-        services.revoke_role(grant_row, request.POST.get("reason", ""),
-                             acting_user=request.user)
-        messages.success(request, _("The role is removed."))
-    except ActionRefused as error:
-        refuse_into_messages(request, error)
+    attempt(request, lambda: services.revoke_role(grant_row, request.POST.get("reason", ""),
+                                                  acting_user=request.user),
+            _("The role is removed."))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
@@ -131,11 +128,8 @@ def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 @require_POST
 def cancel_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk, accepted_at__isnull=True)
-    try:
-        services.cancel_invitation(invitation, acting_user=request.user)
-        messages.success(request, _("The invitation is withdrawn."))
-    except ActionRefused as error:
-        refuse_into_messages(request, error)
+    attempt(request, lambda: services.cancel_invitation(invitation, acting_user=request.user),
+            _("The invitation is withdrawn."))
     return redirect("accounts:people")
 
 

@@ -19,7 +19,7 @@ from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear, Phase
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, posted_files, refuse_into_form, refuse_into_messages
+from openita.core.web import attempt, posted, posted_files, refuse_into_form
 
 from . import registry_io, services
 from .forms import (
@@ -223,11 +223,9 @@ def _year_or_404(fiscal_year: int) -> AssessmentYear:
 @require_POST
 def enrol(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
-    try:
-        services.enrol(agency, _year_or_404(fiscal_year), acting_user=request.user)
-        messages.success(request, _("The agency is registered for this year."))
-    except ActionRefused as error:
-        refuse_into_messages(request, error)
+    attempt(request, lambda: services.enrol(agency, _year_or_404(fiscal_year),
+                                            acting_user=request.user),
+            _("The agency is registered for this year."))
     return redirect("agencies:detail", pk=agency.pk)
 
 
@@ -258,11 +256,9 @@ def headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
 @require_POST
 def approve_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
-    try:
-        services.approve_headcount(agency, _year_or_404(fiscal_year), acting_user=request.user)
-        messages.success(request, _("The headcount is approved."))
-    except ActionRefused as error:
-        refuse_into_messages(request, error)
+    attempt(request, lambda: services.approve_headcount(agency, _year_or_404(fiscal_year),
+                                                        acting_user=request.user),
+            _("The headcount is approved."))
     return redirect("agencies:detail", pk=agency.pk)
 
 
@@ -271,13 +267,10 @@ def approve_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpRe
 def return_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     form = ReasonForm(request.POST)
-    try:
-        reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        services.return_headcount(agency, _year_or_404(fiscal_year), reason,
-                                  acting_user=request.user)
-        messages.success(request, _("The headcount is sent back to the administrators."))
-    except ActionRefused as error:
-        refuse_into_messages(request, error)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    attempt(request, lambda: services.return_headcount(agency, _year_or_404(fiscal_year), reason,
+                                                       acting_user=request.user),
+            _("The headcount is sent back to the administrators."))
     return redirect("agencies:detail", pk=agency.pk)
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openita.agencies.services import agency_by_code, visible_agencies
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, refuse_into_form, refuse_into_messages
+from openita.core.web import attempt, posted, refuse_into_form
 from openita.frameworks.forms import AttachForm
 
 from . import services
@@ -108,11 +108,9 @@ def window_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 def year_status(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
-    try:
-        services.set_year_status(year, request.POST.get("status", ""), acting_user=request.user)
-        messages.success(request, _("The year's status is changed."))
-    except ActionRefused as error:
-        refuse_into_messages(request, error)
+    attempt(request, lambda: services.set_year_status(year, request.POST.get("status", ""),
+                                                      acting_user=request.user),
+            _("The year's status is changed."))
     return redirect("calendars:detail", fiscal_year=fiscal_year)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
@@ -31,3 +33,15 @@ def refuse_into_form(
 
 def refuse_into_messages(request: HttpRequest, error: ActionRefused) -> None:
     messages.error(request, str(error.message))
+
+
+def attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+    """Carry out a button's service call: say ``done`` when it went through, or why it was
+    refused (the service decides); whether it went through."""
+    try:
+        action()
+    except ActionRefused as error:
+        refuse_into_messages(request, error)
+        return False
+    messages.success(request, str(done))
+    return True

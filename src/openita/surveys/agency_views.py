@@ -20,7 +20,7 @@ from openita.agencies.services import get_visible_agency
 from openita.calendars import services as calendar
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, refuse_into_form, refuse_into_messages
+from openita.core.web import attempt, posted, refuse_into_form, refuse_into_messages
 
 from . import progress, reminders, respondent, services, slips
 from .models import Channel, Instrument, RespondentType, Response
@@ -158,12 +158,10 @@ def exclude(request: HttpRequest, pk: int, response_id: str) -> HttpResponse:
     if enrolment is None:
         raise Http404
     stored = get_object_or_404(Response, pk=response_id, enrolment=enrolment)
-    try:
-        set_excluded(stored, request.POST.get("excluded") == "1",
-                     request.POST.get("reason", ""), acting_user=request.user)
-        messages.success(request, _("The decision is recorded."))
-    except ActionRefused as error:
-        refuse_into_messages(request, error)
+    attempt(request, lambda: set_excluded(stored, request.POST.get("excluded") == "1",
+                                          request.POST.get("reason", ""),
+                                          acting_user=request.user),
+            _("The decision is recorded."))
     return redirect("agencies:survey_quality", pk=agency.pk)
 
 
