@@ -52,8 +52,15 @@ def prepare(database: str) -> tuple[str, list, int]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from openita.agencies.models import Agency, AgencyKind, Enrolment, EnrolmentState, Province
-    from openita.calendars.models import PHASE_ORDER, AssessmentYear, PhaseWindow, YearStatus
+    from openita.agencies.models import Agency, AgencyKind, Province
+    from openita.calendars.models import (
+        PHASE_ORDER,
+        AssessmentYear,
+        Enrolment,
+        EnrolmentState,
+        PhaseWindow,
+        YearStatus,
+    )
     from openita.frameworks import loader
     from openita.frameworks import services as frameworks
     from openita.surveys.services import link_for
@@ -252,7 +259,7 @@ def main() -> None:
     def warm_up(index: int):  # every worker answers a few pages before the clock starts
         return {"Host": "127.0.0.1"}, None
 
-    result, cpu = serve_and_drive("openita.wsgi:application", f"/go/iit/{code}/", warm_up,
+    result, cpu = serve_and_drive("openita.site.wsgi:application", f"/go/iit/{code}/", warm_up,
                                   f"/go/iit/{code}/review/", ours, args, env)
     stored = Response.objects.count()
     print(f"database: PostgreSQL; app server: gunicorn --preload, {args.workers} workers "

@@ -20,7 +20,7 @@ def _pages(w):
     a, b, fy = w.agency_a.pk, w.agency_b.pk, w.year.fiscal_year
     return [
         # (url, allowed personas, personas who may see the object at all)
-        (reverse("core:home"), ROLES | {"nobody"}, None),
+        (reverse("site:home"), ROLES | {"nobody"}, None),
         (reverse("core:audit"), {"nacc"}, None),
         (reverse("agencies:list"), ROLES, None),
         (reverse("agencies:export", args=["csv"]), ROLES, None),
@@ -81,7 +81,7 @@ def test_every_page_answers_each_persona_as_its_role_allows(world, client_for, p
 
 @pytest.mark.parametrize("persona", sorted(set(PERSONAS) - {"admin_a", "anonymous"}))
 def test_only_the_agency_admin_may_enrol_the_agency(world, client_for, persona):
-    from openita.agencies.models import Enrolment
+    from openita.calendars.models import Enrolment
 
     client = client_for(world.persona(persona))
     url = reverse("agencies:enrol", args=[world.agency_a.pk, world.year.fiscal_year])
@@ -92,11 +92,11 @@ def test_only_the_agency_admin_may_enrol_the_agency(world, client_for, persona):
 
 @pytest.mark.parametrize("persona", sorted(set(PERSONAS) - {"executive_a", "anonymous"}))
 def test_only_the_executive_may_approve_the_headcount(world, client_for, persona):
-    from openita.agencies import services
-    from openita.agencies.models import Enrolment, EnrolmentState
+    from openita.calendars import enrolment as enrolments
+    from openita.calendars.models import Enrolment, EnrolmentState
 
-    services.enrol(world.agency_a, world.year, acting_user=world.admin_a)
-    services.submit_headcount(world.agency_a, world.year, 120, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.submit_headcount(world.agency_a, world.year, 120, acting_user=world.admin_a)
     client = client_for(world.persona(persona))
     url = reverse("agencies:approve_headcount", args=[world.agency_a.pk, world.year.fiscal_year])
     response = client.post(url)

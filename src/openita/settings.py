@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "openita.calendars",
     "openita.frameworks",
     "openita.surveys",
+    "openita.site",
 ]
 
 MIDDLEWARE = [
@@ -88,8 +89,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "openita.urls"
-WSGI_APPLICATION = "openita.wsgi.application"
+ROOT_URLCONF = "openita.site.urls"
+WSGI_APPLICATION = "openita.site.wsgi.application"
 
 TEMPLATES = [
     {
@@ -102,10 +103,10 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "openita.core.context_processors.navigation",
+                "openita.site.context_processors.navigation",
             ],
             "builtins": ["openita.core.templatetags.thai",
-                         "openita.agencies.templatetags.agency_labels"],
+                         "openita.calendars.templatetags.enrolment_labels"],
         },
     }
 ]
@@ -163,7 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "th"

@@ -106,7 +106,7 @@ def test_the_invited_person_opens_the_link_and_gets_an_account_with_the_role(
     assert page.context["form"].initial["full_name"] == "รองปลัด หนองบัว"
 
     accepted = _accept(client, link)
-    assert accepted.redirect_chain == [(reverse("core:home"), 302)]
+    assert accepted.redirect_chain == [(reverse("site:home"), 302)]
     assert "Welcome! Your account is ready." in _messages(accepted)
     person = User.objects.get(email=NEW_EMAIL)
     assert person.full_name == "นางสาว รอง ปลัด"
@@ -127,7 +127,7 @@ def test_the_invited_person_opens_the_link_and_gets_an_account_with_the_role(
     # The new executive now works on agency A's page.
     detail = client.get(reverse("agencies:detail", args=[world.agency_a.pk]))
     assert detail.status_code == 200
-    assert person.has_perm("agencies.approve_headcount", world.agency_a)
+    assert person.has_perm("calendars.approve_headcount", world.agency_a)
 
 
 def test_the_invitation_link_works_only_once(
@@ -204,7 +204,7 @@ def test_a_weak_password_is_refused_and_nothing_is_created(
     assert SESSION_KEY not in client.session
     assert _actions() == ["invitation.create"]
     # The link still works for a better password.
-    assert _accept(client, link).redirect_chain == [(reverse("core:home"), 302)]
+    assert _accept(client, link).redirect_chain == [(reverse("site:home"), 302)]
 
 
 def test_two_different_passwords_are_refused(

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from openita.accounts import services
 from openita.accounts.models import Invitation, Role, RoleGrant, User
-from openita.agencies import services as agencies
-from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars import enrolment as enrolments
+from openita.calendars.models import Enrolment, EnrolmentState
 from openita.core.errors import ActionRefused
 from openita.core.models import AuditEntry
 
@@ -27,11 +27,11 @@ def test_an_agency_admin_cannot_make_themselves_the_executive(world, client_for)
 def test_the_person_who_entered_the_headcount_cannot_approve_it(world):
     RoleGrant.objects.create(user=world.executive_a, role=Role.AGENCY_ADMIN,
                              agency=world.agency_a)
-    agencies.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
     executive = User.objects.get(pk=world.executive_a.pk)
-    agencies.submit_headcount(world.agency_a, world.year, 80, acting_user=executive)
+    enrolments.submit_headcount(world.agency_a, world.year, 80, acting_user=executive)
     with pytest.raises(ActionRefused):
-        agencies.approve_headcount(world.agency_a, world.year, acting_user=executive)
+        enrolments.approve_headcount(world.agency_a, world.year, acting_user=executive)
     assert Enrolment.objects.get(agency=world.agency_a).state == (
         EnrolmentState.HEADCOUNT_SUBMITTED)
 
@@ -79,7 +79,7 @@ def test_sign_in_accepts_the_address_in_any_letter_case(world, client):
     response = client.post(reverse("accounts:login"),
                            {"username": world.admin_a.email.upper(), "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("core:home")).context["user"] == world.admin_a
+    assert client.get(reverse("site:home")).context["user"] == world.admin_a
 
 
 def test_password_rules_are_explained_in_thai(world, client):
@@ -101,4 +101,4 @@ def test_a_person_changes_their_password_and_the_change_is_audited(world, client
     assert User.objects.get(pk=world.admin_b.pk).check_password("a brand new secret 2570")
     entry = AuditEntry.objects.get(action="account.password_change")
     assert entry.actor == world.admin_b and "secret" not in str(entry.after)
-    assert client.get(reverse("core:home")).status_code == 200  # still signed in
+    assert client.get(reverse("site:home")).status_code == 200  # still signed in

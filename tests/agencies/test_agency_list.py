@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openita.accounts.models import User
-from openita.agencies import demo
+from openita.site import demo
 
 
 @pytest.fixture

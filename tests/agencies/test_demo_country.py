@@ -7,11 +7,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from openita.accounts.models import Role, RoleGrant, User
-from openita.agencies import demo
 from openita.agencies.models import Agency, AgencyKind, Province
 from openita.calendars import services as calendar
 from openita.calendars.models import Phase
 from openita.core.audit import verify_chain
+from openita.site import demo
 
 
 def test_the_allocation_keeps_the_national_proportions_at_full_size():

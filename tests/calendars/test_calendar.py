@@ -259,7 +259,7 @@ def test_it_refuses_a_date_far_from_the_fiscal_year(world, client_for, closes_on
     assert response.status_code == 400
     assert "Choose a date between" in response.content.decode()
     assert not _audit("phase.set_window").exists()
-    assert client_for(world.nacc).get(reverse("core:home")).status_code == 200
+    assert client_for(world.nacc).get(reverse("site:home")).status_code == 200
 
 
 def test_an_unknown_status_is_refused(world, client_for):
@@ -271,9 +271,9 @@ def test_an_unknown_status_is_refused(world, client_for):
 
 
 def test_a_year_with_enrolments_cannot_go_back_to_preparation(world):
-    from openita.agencies import services as agencies
+    from openita.calendars import enrolment as enrolments
 
-    agencies.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
     services.set_year_status(world.year, YearStatus.CLOSED, acting_user=world.nacc)
     with pytest.raises(ActionRefused):
         services.set_year_status(world.year, YearStatus.DRAFT, acting_user=world.nacc)

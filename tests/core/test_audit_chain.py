@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from openita.agencies import services as agencies
+from openita.calendars import enrolment as enrolments
 from openita.calendars import services as calendars
 from openita.calendars.models import Phase
 from openita.core import audit
@@ -36,8 +36,8 @@ def _several_changes(world) -> list[AuditEntry]:
                          acting_user=world.nacc)
     calendars.extend_phase(world.year, Phase.REGISTRATION, today + dt.timedelta(days=40),
                            "ระบบล่ม 2 วัน", acting_user=world.nacc)
-    agencies.enrol(world.agency_a, world.year, acting_user=world.admin_a)
-    agencies.submit_headcount(world.agency_a, world.year, 87, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.submit_headcount(world.agency_a, world.year, 87, acting_user=world.admin_a)
     return list(AuditEntry.objects.order_by("id"))
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import path
 
-from openita.urls import urlpatterns as site_urls
+from openita.site.urls import urlpatterns as site_urls
 
 
 def _boom(request):

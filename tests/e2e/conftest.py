@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from openita.surveys.fastpath import SubmissionFastPath
-
 CHROMIUM = Path(os.environ.get("OPENITA_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -43,36 +41,3 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, running the production WSGI stack: the submission fast
-    path of openita.wsgi in front of Django (pytest-django's own runs Django alone)."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from pytest_django.live_server_helper import LiveServer
-
-    server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
-    server.thread.static_handler = lambda app: RecordedFastPath(StaticFilesHandler(app))
-    server.start()
-    yield server
-    server.stop()
-
-
-class RecordedFastPath(SubmissionFastPath):
-    """The production fast path, noting the submissions it answered itself."""
-
-    answered: list[str] = []
-
-    def store(self, environ, slug, code):
-        headers = super().store(environ, slug, code)
-        if headers is not None:
-            RecordedFastPath.answered.append(environ["PATH_INFO"])
-        return headers
-
-
-@pytest.fixture
-def fast_path_answers():
-    """The submissions of this test that the fast path answered (not Django)."""
-    RecordedFastPath.answered.clear()
-    return RecordedFastPath.answered

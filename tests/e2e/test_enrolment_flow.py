@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars.models import Enrolment, EnrolmentState
 from tests.personas import PASSWORD, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

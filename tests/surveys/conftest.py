@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from openita.agencies.models import Enrolment, EnrolmentState
-from openita.calendars.models import Phase, PhaseWindow
+from openita.calendars.models import Enrolment, EnrolmentState, Phase, PhaseWindow
 from openita.surveys import services
 
 

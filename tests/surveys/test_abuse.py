@@ -6,7 +6,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import translation
 
-from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars.models import Enrolment, EnrolmentState
 from openita.core.errors import ActionRefused
 from openita.surveys import respondent, services, sms
 from openita.surveys.models import AccessCode, PhoneClaim, Response

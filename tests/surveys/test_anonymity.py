@@ -29,7 +29,7 @@ def test_a_response_has_only_columns_that_cannot_identify_anyone():
     assert isinstance(columns["submitted_on"], models.DateField)
     assert not isinstance(columns["submitted_on"], models.DateTimeField)
     relations = {f.name: f.related_model._meta.label for f in columns.values() if f.is_relation}
-    assert relations == {"enrolment": "agencies.Enrolment"}
+    assert relations == {"enrolment": "calendars.Enrolment"}
 
 
 def test_no_time_and_no_link_between_duplicate_control_and_responses():

@@ -9,8 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from openita.agencies.models import Enrolment, EnrolmentState
-from openita.calendars.models import Phase, PhaseWindow
+from openita.calendars.models import Enrolment, EnrolmentState, Phase, PhaseWindow
 from openita.core.errors import ActionRefused
 from openita.surveys import services
 from openita.surveys.models import Response

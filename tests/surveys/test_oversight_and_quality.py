@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from openita.agencies.models import Enrolment, EnrolmentState
+from openita.calendars.models import Enrolment, EnrolmentState
 from openita.core.models import AuditEntry
 from openita.surveys import respondent
 from openita.surveys.models import Response
@@ -98,9 +98,10 @@ def test_quality_signals_catch_speed_sameness_and_bursts(collecting, settings):
     assert Response.objects.count() == 0  # signals are computed, not stored on their own
 
 
-def test_quality_signals_use_one_redis_round_trip_when_the_cache_is_redis(settings):
+def test_quality_signals_use_one_redis_round_trip_when_redis_is_configured(settings):
     import redis
-    from django.core.cache import caches
+
+    from openita.core.redis import client as redis_client
 
     url = "redis://127.0.0.1:6379/14"
     try:
@@ -109,15 +110,16 @@ def test_quality_signals_use_one_redis_round_trip_when_the_cache_is_redis(settin
         import pytest
 
         pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": url}}
-    assert respondent._redis_client() is not None
+    settings.REDIS_URL = url
+    client = redis_client()
+    assert client is not None and client is redis_client()  # one client per process
     now = int(respondent.time.time())
     answers = {f"k{n}": 1 + n % 4 for n in range(12)}
     assert respondent.quality_flags(7, "EIT", answers, now - 3600, "9.9.9.9") == []
     again = respondent.quality_flags(7, "EIT", answers, now - 3600, "9.9.9.9")
     assert again == ["same_answers_same_network"]
-    caches["default"].clear()
+    assert any(key.startswith(b"openita:q-same:") for key in client.keys())
+    client.flushdb()
 
 
 def test_an_interview_outside_the_eit_window_is_refused_and_not_stored(collecting,

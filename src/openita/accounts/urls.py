@@ -10,7 +10,6 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("invite/<str:token>/", views.accept_invitation, name="accept"),
     path("people/", views.people, name="people"),
-    path("people/grant/", views.grant, name="grant"),
     path("people/<int:pk>/", views.person, name="person"),
     path("grants/<int:grant_id>/revoke/", views.revoke, name="revoke"),
     path("invitations/<int:pk>/cancel/", views.cancel_invitation, name="cancel_invitation"),

@@ -22,7 +22,7 @@ from openita.core.permissions import require
 from openita.core.web import attempt, posted, refuse_into_form
 
 from . import services
-from .forms import AcceptInvitationForm, GrantForm, SignInForm, TeamForm
+from .forms import AcceptInvitationForm, SignInForm, TeamForm
 from .models import ConsultantTeam, Invitation, RoleGrant, User
 
 
@@ -39,7 +39,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         user = services.change_password(form, acting_user=self.request.user)
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("Your password is changed."))
-        return redirect("core:home")
+        return redirect("site:home")
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,7 +58,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("core:home")
+            return redirect("site:home")
     return render(request, "accounts/accept.html", {"form": form, "invitation": invitation})
 
 
@@ -74,32 +74,6 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/people.html", {
         "page": page, "q": q, "invitations": invitations,
         "query": urlencode({"q": q}) if q else ""})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def grant(request: HttpRequest) -> HttpResponse:
-    """NACC: give a role to a person, inviting them if they have no account yet."""
-    require(request.user, "accounts.manage_people")
-    form = GrantForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            invitation, role_grant = services.invite(
-                data["email"], data["role"], acting_user=request.user,
-                full_name=data["full_name"],
-                accept_url=lambda token: request.build_absolute_uri(
-                    reverse("accounts:accept", args=[token])),
-                **form.target(),
-            )
-        except ActionRefused as error:
-            refuse_into_form(form, error, {"agency": "agency_code", "parent": "parent_code"})
-        else:
-            messages.success(request, _("The role is granted.") if role_grant
-                             else _("The invitation is sent to %(email)s.")
-                             % {"email": data["email"]})
-            return redirect("accounts:people")
-    return render(request, "accounts/grant.html", {"form": form})
 
 
 @login_required

@@ -1,11 +1,11 @@
-"""Forms for the registry, profiles, contacts, headcounts and imports."""
+"""Forms for the registry, profiles, contacts, imports and roles."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from openita.accounts.models import AGENCY_ROLES
+from openita.accounts.models import AGENCY_ROLES, ConsultantTeam, Role
 
 from .models import (
     SIZED_KINDS,
@@ -13,11 +13,10 @@ from .models import (
     AgencyContact,
     AgencyGroup,
     AgencyKind,
-    EnrolmentState,
     Province,
     Region,
 )
-from .services import registry_problems
+from .services import agency_by_code, registry_problems
 
 
 class AgencyFilterForm(forms.Form):
@@ -30,15 +29,10 @@ class AgencyFilterForm(forms.Form):
     province = forms.ModelChoiceField(label=_("Province"), required=False,
                                       queryset=Province.objects.all(),
                                       empty_label=_("All provinces"))
-    state = forms.ChoiceField(label=_("Enrolment"), required=False)
     active = forms.ChoiceField(
         label=_("Status"), required=False,
         choices=[("1", _("Active")), ("0", _("Inactive")), ("", _("All"))],
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All states"))] + list(EnrolmentState.choices)
 
 
 def _website_field() -> forms.URLField:
@@ -99,14 +93,6 @@ class ContactForm(forms.ModelForm):
         return cleaned
 
 
-class HeadcountForm(forms.Form):
-    headcount = forms.IntegerField(
-        label=_("Staff with at least one year of service"), min_value=1, max_value=1_000_000,
-        help_text=_("Count everyone who works for the agency, from executives to contract "
-                    "staff, with at least one year of service. Enter the number only."),
-    )
-
-
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
                              max_length=2000)
@@ -123,3 +109,30 @@ class AgencyInviteForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[
         (role.value, role.label) for role in AGENCY_ROLES])
+
+
+class GrantForm(forms.Form):
+    """A role and what it applies to; the view passes the matching target to the service."""
+
+    email = forms.EmailField(label=_("E-mail"))
+    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    agency_code = forms.CharField(label=_("Agency code"), required=False,
+                                  help_text=_("For agency administrators and executives."))
+    team = forms.ModelChoiceField(label=_("Consultant team"), required=False,
+                                  queryset=ConsultantTeam.objects.all())
+    province = forms.ModelChoiceField(label=_("Province (oversight)"), required=False,
+                                      queryset=Province.objects.all())
+    parent_code = forms.CharField(label=_("Parent organisation code (oversight)"),
+                                  required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        for field, key in (("agency_code", "agency"), ("parent_code", "parent")):
+            cleaned[key] = agency_by_code(cleaned.get(field) or "")
+            if (cleaned.get(field) or "").strip() and cleaned[key] is None:
+                self.add_error(field, _("No agency has this code."))
+        return cleaned
+
+    def target(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in ("agency", "team", "province", "parent")}

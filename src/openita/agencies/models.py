@@ -1,11 +1,12 @@
-"""The agency registry (provinces, agency groups, agencies, contacts) and enrolment."""
+"""The agency registry: provinces, agency groups, agencies and their contacts."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from openita.core.validators import code_validator
+from openita.core.vocabulary import AgencyKind
 
 
 class Region(models.TextChoices):
@@ -17,26 +18,6 @@ class Region(models.TextChoices):
     EAST = "east", _("East")
     WEST = "west", _("West")
     SOUTH = "south", _("South")
-
-
-class AgencyKind(models.TextChoices):
-    """Result types NACC reports separately; local bodies are split by legal form."""
-
-    MINISTRY = "ministry", _("Ministry-level office")
-    DEPARTMENT = "department", _("Department")
-    PROVINCE = "province", _("Province")
-    STATE_ENTERPRISE = "state_enterprise", _("State enterprise")
-    PUBLIC_ORGANISATION = "public_organisation", _("Public organisation")
-    INDEPENDENT_ORGAN = "independent_organ", _("Independent organ, court or parliament office")
-    UNIVERSITY = "university", _("University")
-    OTHER_STATE_AGENCY = "other_state_agency", _("Other state agency")
-    PAO = "pao", _("Provincial Administrative Organisation")
-    CITY_MUNICIPALITY = "city_municipality", _("City municipality")
-    TOWN_MUNICIPALITY = "town_municipality", _("Town municipality")
-    SUBDISTRICT_MUNICIPALITY = "subdistrict_municipality", _("Sub-district municipality")
-    SAO = "sao", _("Sub-district Administrative Organisation")
-    BANGKOK = "bangkok", _("Bangkok Metropolitan Administration")
-    PATTAYA = "pattaya", _("Pattaya City")
 
 
 class SizeClass(models.TextChoices):
@@ -82,12 +63,6 @@ class AgencyGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_th}"
-
-
-code_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$",
-    _("Use 1–30 letters, digits, dots, dashes or underscores."),
-)
 
 
 class Agency(models.Model):
@@ -153,52 +128,3 @@ class AgencyContact(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class EnrolmentState(models.TextChoices):
-    NOT_REGISTERED = "not_registered", _("Not registered")
-    REGISTERED = "registered", _("Registered")
-    HEADCOUNT_SUBMITTED = "headcount_submitted", _("Headcount awaiting approval")
-    HEADCOUNT_APPROVED = "headcount_approved", _("Headcount approved")
-
-
-class Enrolment(models.Model):
-    """An agency's participation in one assessment year; later phases extend the states."""
-
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="enrolments")
-    year = models.ForeignKey(
-        "calendars.AssessmentYear", on_delete=models.PROTECT, related_name="enrolments"
-    )
-    state = models.CharField(
-        _("state"), max_length=32, choices=EnrolmentState.choices,
-        default=EnrolmentState.NOT_REGISTERED, db_index=True,
-    )
-    registered_at = models.DateTimeField(null=True, blank=True)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )
-    headcount = models.PositiveIntegerField(
-        _("staff with at least one year of service"), null=True, blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
-    )
-    headcount_submitted_at = models.DateTimeField(null=True, blank=True)
-    headcount_submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )
-    headcount_approved_at = models.DateTimeField(null=True, blank=True)
-    headcount_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )
-    headcount_returned_reason = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("enrolment")
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "year"], name="one_enrolment_per_year")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.agency} {self.year}"

@@ -1,4 +1,4 @@
-"""Object permissions for agencies and enrolment (autodiscovered by ``rules``)."""
+"""Object permissions for the agency registry (autodiscovered by ``rules``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import rules
 from openita.accounts.predicates import (
     has_any_role,
     is_admin_of,
-    is_executive_of,
     is_nacc_admin,
 )
 
@@ -25,7 +24,4 @@ rules.add_perm("agencies.list_agencies", has_any_role)
 rules.add_perm("agencies.view_agency", can_see_agency)
 rules.add_perm("agencies.manage_registry", is_nacc_admin)
 rules.add_perm("agencies.change_profile", is_nacc_admin | is_admin_of)
-rules.add_perm("agencies.enrol", is_admin_of)
-rules.add_perm("agencies.submit_headcount", is_admin_of)
-rules.add_perm("agencies.approve_headcount", is_executive_of)
 rules.add_perm("agencies.invite_people", is_nacc_admin | is_admin_of)

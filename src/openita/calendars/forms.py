@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Phase
+from openita.agencies.forms import AgencyFilterForm
+
+from .models import EnrolmentState, Phase
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,3 +49,22 @@ class YearSettingsForm(forms.Form):
         label=_("IIT respondents need a one-time access code"), required=False)
     provisional_scores_visible = forms.BooleanField(
         label=_("Agencies see provisional scores during collection"), required=False)
+
+
+class EnrolledAgencyFilterForm(AgencyFilterForm):
+    """The registry filters plus the agency's enrolment state in the current year."""
+
+    state = forms.ChoiceField(label=_("Enrolment"), required=False)
+    field_order = ["q", "kind", "region", "province", "state", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All states"))] + list(EnrolmentState.choices)
+
+
+class HeadcountForm(forms.Form):
+    headcount = forms.IntegerField(
+        label=_("Staff with at least one year of service"), min_value=1, max_value=1_000_000,
+        help_text=_("Count everyone who works for the agency, from executives to contract "
+                    "staff, with at least one year of service. Enter the number only."),
+    )

@@ -1,4 +1,8 @@
-"""Assessment years and their calendars of phase windows, with extensions."""
+"""Assessment years, their calendars of phase windows with extensions, and enrolments.
+
+An enrolment joins an agency of the registry to one year, so it lives with the year: the
+registry below knows nothing of years, and every app of the year's work above builds on it.
+"""
 
 from __future__ import annotations
 
@@ -101,3 +105,53 @@ class PhaseExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.window} → {self.closes_on}"
+
+
+class EnrolmentState(models.TextChoices):
+    NOT_REGISTERED = "not_registered", _("Not registered")
+    REGISTERED = "registered", _("Registered")
+    HEADCOUNT_SUBMITTED = "headcount_submitted", _("Headcount awaiting approval")
+    HEADCOUNT_APPROVED = "headcount_approved", _("Headcount approved")
+
+
+class Enrolment(models.Model):
+    """An agency's participation in one assessment year; later phases extend the states."""
+
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="enrolments")
+    year = models.ForeignKey(
+        AssessmentYear, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    state = models.CharField(
+        _("state"), max_length=32, choices=EnrolmentState.choices,
+        default=EnrolmentState.NOT_REGISTERED, db_index=True,
+    )
+    registered_at = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    headcount = models.PositiveIntegerField(
+        _("staff with at least one year of service"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+    )
+    headcount_submitted_at = models.DateTimeField(null=True, blank=True)
+    headcount_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    headcount_approved_at = models.DateTimeField(null=True, blank=True)
+    headcount_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    headcount_returned_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="one_enrolment_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.year}"

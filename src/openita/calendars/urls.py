@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import agency_views, views
 
 app_name = "calendars"
 urlpatterns = [
@@ -12,4 +12,17 @@ urlpatterns = [
     path("<int:fiscal_year>/extend/", views.extend, name="extend"),
     path("<int:fiscal_year>/framework/", views.attach_framework, name="framework"),
     path("<int:fiscal_year>/settings/", views.year_settings, name="settings"),
+]
+
+# Mounted under /agencies/ (namespace "agencies") by the root URLconf.
+agency_urlpatterns = [
+    path("", agency_views.agency_list, name="list"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", agency_views.agency_export, name="export"),
+    path("<int:pk>/years/<int:fiscal_year>/enrol/", agency_views.enrol, name="enrol"),
+    path("<int:pk>/years/<int:fiscal_year>/headcount/", agency_views.headcount,
+         name="headcount"),
+    path("<int:pk>/years/<int:fiscal_year>/headcount/approve/", agency_views.approve_headcount,
+         name="approve_headcount"),
+    path("<int:pk>/years/<int:fiscal_year>/headcount/return/", agency_views.return_headcount,
+         name="return_headcount"),
 ]

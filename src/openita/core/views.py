@@ -1,4 +1,4 @@
-"""Home dashboard, audit log and friendly error pages."""
+"""The audit log and the page for a refused form (CSRF)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from openita.core import dashboard
 from openita.core.audit import verify_chain
 from openita.core.models import AuditEntry
 from openita.core.permissions import require
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", dashboard.for_user(request.user))
 
 
 @login_required

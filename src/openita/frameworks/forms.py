@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from openita.agencies.models import code_validator
+from openita.core.validators import code_validator
 
 
 class CloneForm(forms.Form):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from openita.agencies.models import code_validator
+from openita.core.validators import code_validator
 
 
 class VersionStatus(models.TextChoices):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from openita.core.vocabulary import AgencyKind
+
 from .schema import CONFIRMED, Framework
 from .scoring_text import percent
 
@@ -83,6 +85,4 @@ def tree(framework: Framework) -> list[dict]:
 
 
 def _kind_labels(kinds: list[str]) -> str:
-    from openita.agencies.models import AgencyKind
-
     return ", ".join(str(AgencyKind(k).label) if k in AgencyKind.values else k for k in kinds)

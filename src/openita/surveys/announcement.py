@@ -22,8 +22,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from openita.agencies.models import Agency, AgencyKind, Enrolment
+from openita.agencies.models import Agency, AgencyKind
 from openita.calendars import services as calendar
+from openita.calendars.models import Enrolment
 
 from .services import PHASES
 

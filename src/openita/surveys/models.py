@@ -35,7 +35,7 @@ class RespondentType(models.TextChoices):
 class SurveyLink(models.Model):
     """The short public code of an agency's surveys in one year (/go/iit/<code>)."""
 
-    enrolment = models.OneToOneField("agencies.Enrolment", on_delete=models.PROTECT,
+    enrolment = models.OneToOneField("calendars.Enrolment", on_delete=models.PROTECT,
                                      related_name="survey_link")
     code = models.CharField(max_length=12, unique=True)
 
@@ -47,7 +47,7 @@ class AccessCode(models.Model):
     """An unused one-time IIT code, kept only as a keyed hash; using it deletes the row."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.PROTECT,
                                   related_name="access_codes")
     code_hash = models.CharField(max_length=64, unique=True)
 
@@ -59,7 +59,7 @@ class PhoneClaim(models.Model):
     """One EIT response per phone per agency-year: the phone as an HMAC, nothing else."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.PROTECT,
                                   related_name="+")
     phone_hmac = models.CharField(max_length=64)
 
@@ -74,7 +74,7 @@ class PhoneClaim(models.Model):
 class Response(models.Model):
     # A random key: rows cannot be ordered by their identifiers.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.PROTECT,
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.PROTECT,
                                   related_name="responses")
     instrument = models.CharField(max_length=3, choices=Instrument.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SELF)
@@ -97,7 +97,7 @@ class Response(models.Model):
 class CollectionReminder(models.Model):
     """An e-mail that told an agency its surveys will miss a minimum at the current pace."""
 
-    enrolment = models.ForeignKey("agencies.Enrolment", on_delete=models.CASCADE,
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.CASCADE,
                                   related_name="collection_reminders")
     sent_on = models.DateField()
     instruments = models.CharField(max_length=16)  # "IIT", "EIT" or "IIT,EIT"

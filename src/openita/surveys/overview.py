@@ -7,9 +7,8 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from openita.agencies.models import Enrolment, EnrolmentState
 from openita.agencies.services import visible_agencies
-from openita.calendars.models import AssessmentYear
+from openita.calendars.models import AssessmentYear, Enrolment, EnrolmentState
 from openita.frameworks import services as frameworks
 
 from .models import Instrument, Response

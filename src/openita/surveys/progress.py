@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.utils import timezone
 
-from openita.agencies.models import Enrolment
 from openita.calendars import services as calendar
+from openita.calendars.models import Enrolment
 from openita.frameworks.schema import Framework
 from openita.scoring import fmt, survey_scores
 

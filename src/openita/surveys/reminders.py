@@ -24,9 +24,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from openita.accounts.models import AGENCY_ROLES, RoleGrant
-from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars import services as calendar
-from openita.calendars.models import AssessmentYear
+from openita.calendars.models import AssessmentYear, Enrolment, EnrolmentState
 from openita.core import audit
 from openita.core.mail import templated_message
 from openita.core.permissions import require_unless_system

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from redis.exceptions import RedisError
 
+from openita.core.redis import client as redis_client
 from openita.frameworks.schema import Framework, Question, per_version
 
 from . import services
@@ -203,6 +204,7 @@ def send(enrolment, instrument: str, framework: Framework, progress: Progress,
 SECONDS_PER_ANSWER = 2  # reading and ticking one answer faster than this is implausible
 BURST_WINDOW = 600
 BURST_LIMIT = 60  # responses per agency-instrument in ten minutes
+COUNTER_PREFIX = "openita:"  # the counters share the cache's Redis, not its keys
 
 
 class Signals(list):
@@ -216,10 +218,7 @@ class Signals(list):
     def undo(self) -> None:
         """Forget this submission in the counters (it was not stored after all)."""
         with contextlib.suppress(RedisError, OSError, ValueError):
-            if self.same_key:
-                cache.delete(self.same_key)
-            if self.burst_key:
-                cache.decr(self.burst_key)
+            _forget(self.same_key, self.burst_key)
 
 
 def quality_flags(enrolment_id: int, instrument: str, answers: dict, started: int,
@@ -254,14 +253,14 @@ def _remember(same_key: str, burst_key: str) -> tuple[bool, int]:
     """Mark this answer vector as seen and count the agency's recent responses.
 
     On Redis both happen in one round trip (a pipeline), because this runs on every
-    submission at deadline-day rates; other caches use the plain cache calls.
+    submission at deadline-day rates; the embedded mode uses the plain cache calls.
     """
-    client = _redis_client()
+    client = redis_client()
     if client is not None:
         pipe = client.pipeline(transaction=False)
-        pipe.set(cache.make_key(same_key), 1, nx=True, ex=BURST_WINDOW)
-        pipe.incr(cache.make_key(burst_key))
-        pipe.expire(cache.make_key(burst_key), BURST_WINDOW * 2)
+        pipe.set(COUNTER_PREFIX + same_key, 1, nx=True, ex=BURST_WINDOW)
+        pipe.incr(COUNTER_PREFIX + burst_key)
+        pipe.expire(COUNTER_PREFIX + burst_key, BURST_WINDOW * 2)
         fresh, count, _ = pipe.execute()
         return not fresh, int(count)
     seen = not cache.add(same_key, 1, BURST_WINDOW)
@@ -272,17 +271,17 @@ def _remember(same_key: str, burst_key: str) -> tuple[bool, int]:
         return seen, 0
 
 
-_CLIENTS: dict[int, object] = {}
-
-
-def _redis_client():
-    """The Redis client behind the default cache, made once per process (building one per
-    call, as Django's backend does, costs more than the round trip)."""
-    inner = getattr(cache, "_cache", None)
-    getter = getattr(inner, "get_client", None)
-    if not getter or not hasattr(inner, "_pool_class"):
-        return None
-    client = _CLIENTS.get(id(inner))
-    if client is None:
-        client = _CLIENTS[id(inner)] = getter(write=True)
-    return client
+def _forget(same_key: str | None, burst_key: str | None) -> None:
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        if same_key:
+            pipe.delete(COUNTER_PREFIX + same_key)
+        if burst_key:
+            pipe.decr(COUNTER_PREFIX + burst_key)
+        pipe.execute()
+        return
+    if same_key:
+        cache.delete(same_key)
+    if burst_key:
+        cache.decr(burst_key)

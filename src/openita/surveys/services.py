@@ -16,21 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import (
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    connections,
-    router,
-    transaction,
-)
+from django.db import IntegrityError, InterfaceError, OperationalError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from openita.agencies.models import Enrolment, EnrolmentState
 from openita.calendars import services as calendar
-from openita.calendars.models import Phase
+from openita.calendars.models import Enrolment, EnrolmentState, Phase
 from openita.core import audit
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
@@ -420,39 +412,30 @@ def submit(
 def _insert_once(response: Response) -> bool:
     """Write the row unless its receipt is already stored; whether it was written.
 
-    One statement (``INSERT … ON CONFLICT (receipt) DO NOTHING``) that commits on its own
-    outside a transaction: on deadline day each submission costs the database one round
-    trip, and a parallel replay simply finds its row. A connection that died while idle is
-    reopened and the statement sent once more; the receipt makes the retry harmless.
+    One INSERT through the ORM. Outside a transaction it commits on its own (autocommit),
+    so on deadline day a submission costs the database one statement and no transaction
+    of its own; inside one (an interview and its audit row) it runs in a savepoint. A
+    replay, or a parallel one that committed first, breaks the unique receipt: the
+    IntegrityError means "already stored". A connection that died while idle is reopened
+    and the statement sent once more; the receipt makes the retry harmless.
     """
-    fields = Response._meta.concrete_fields
+    alias = router.db_for_write(Response)
     for attempt in (1, 2):
-        connection = connections[router.db_for_write(Response)]
-        # This statement recovers from a dead connection itself (below), so it spares the
-        # round trip of Django's per-request health check.
-        connection.health_check_done = True
-        values = [f.get_db_prep_save(getattr(response, f.attname), connection) for f in fields]
+        connection = transaction.get_connection(alias)
+        inside = connection.in_atomic_block
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(_insert_sql(connection.alias), values)
-                return cursor.fetchone() is not None
+            with transaction.atomic(using=alias) if inside else contextlib.nullcontext():
+                response.save(force_insert=True, using=alias)
+            return True
+        except IntegrityError:
+            return False
         except (OperationalError, InterfaceError):
             # Only a dead connection is worth a second try; a lock timeout, a deadlock or a
             # full disk would fail again and hold the respondent twice as long.
-            if attempt == 2 or connection.in_atomic_block or connection.is_usable():
+            if attempt == 2 or inside or connection.is_usable():
                 raise
             connection.close()
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-@functools.cache
-def _insert_sql(alias: str) -> str:
-    connection = connections[alias]
-    meta, quote = Response._meta, connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
-    marks = ", ".join(["%s"] * len(meta.concrete_fields))
-    return (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT ({quote('receipt')}) DO NOTHING RETURNING {quote(meta.pk.column)}")
 
 
 def record_interview(enrolment: Enrolment, answers: dict, respondent_type: str, *,

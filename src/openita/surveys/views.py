@@ -175,8 +175,10 @@ def page(request: HttpRequest, survey: dict, number: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @survey_view
 def review(request: HttpRequest, survey: dict) -> HttpResponse:
-    """The last step; its POST stores the response. The same POST is usually answered by
-    surveys.fastpath before Django sees it; this view answers whatever that one leaves."""
+    """The last step; its POST stores the response. This is the request of deadline day:
+    it passes the whole middleware chain like any other and costs little on its own (the
+    survey's facts come from the cache, the answers from the respondent's cookie, one
+    INSERT, no session)."""
     if not _ready(survey):
         return redirect(_next_step(survey))
     progress = survey["progress"]

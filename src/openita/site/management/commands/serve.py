@@ -28,7 +28,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"openita on http://{bind}/  (Ctrl+C stops it)")
         sys.stdout.flush()
-        argv = [sys.executable, "-m", "gunicorn", "openita.wsgi:application", "--bind", bind,
+        argv = [sys.executable, "-m", "gunicorn", "openita.site.wsgi:application", "--bind", bind,
                 "--workers", str(workers), "--threads", str(threads), "--preload",
                 "--access-logfile", "-", "--log-level", "warning"]
         os.execv(sys.executable, argv)

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from openita.agencies import services
-from openita.agencies.models import Agency, Enrolment, EnrolmentState
+from openita.agencies.models import Agency
+from openita.calendars import enrolment as enrolments
 from openita.calendars import services as calendars
-from openita.calendars.models import Phase
+from openita.calendars.models import Enrolment, EnrolmentState, Phase
 from openita.core import thaidates
 from openita.core.audit import verify_chain
 from openita.core.errors import ActionRefused, PhaseClosed
@@ -40,8 +40,8 @@ def _enrolment(world, agency=None) -> Enrolment | None:
 
 
 def _submitted(world, headcount: int = 120) -> None:
-    services.enrol(world.agency_a, world.year, acting_user=world.admin_a)
-    services.submit_headcount(world.agency_a, world.year, headcount, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.submit_headcount(world.agency_a, world.year, headcount, acting_user=world.admin_a)
 
 
 # --- the whole path --------------------------------------------------------------------
@@ -188,7 +188,7 @@ def test_only_the_admin_of_the_agency_may_enrol_it_through_the_service(world):
 
     for person in (world.admin_b, world.executive_a, world.nacc):
         with pytest.raises(PermissionDenied):
-            services.enrol(world.agency_a, world.year, acting_user=person)
+            enrolments.enrol(world.agency_a, world.year, acting_user=person)
     assert not Enrolment.objects.exists()
 
 
@@ -197,7 +197,7 @@ def test_only_the_admin_of_the_agency_may_enrol_it_through_the_service(world):
 
 @pytest.mark.parametrize("value", ["0", "-5", "หนึ่งร้อย", "12.5", "", "1000001"])
 def test_it_refuses_a_headcount_that_is_not_a_whole_number_from_one(world, client_for, value):
-    services.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
     client = _english(client_for(world.admin_a))
     response = client.post(_urls(world)["headcount"], {"headcount": value})
     assert response.status_code == 200
@@ -215,7 +215,7 @@ def test_it_refuses_a_headcount_that_is_not_a_whole_number_from_one(world, clien
 
 
 def test_it_refuses_a_missing_headcount(world, client_for):
-    services.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
     # A browser always sends the CSRF token, so the form arrives without the field only.
     response = _english(client_for(world.admin_a)).post(
         _urls(world)["headcount"], {"csrfmiddlewaretoken": "not checked in tests"})
@@ -228,9 +228,9 @@ def test_it_refuses_a_missing_headcount(world, client_for):
 
 @pytest.mark.parametrize("value", [0, -1, 1_000_001, "12", 12.0])
 def test_the_service_refuses_a_headcount_out_of_range_or_not_an_integer(world, value):
-    services.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
     with pytest.raises(ActionRefused) as refused:
-        services.submit_headcount(world.agency_a, world.year, value, acting_user=world.admin_a)
+        enrolments.submit_headcount(world.agency_a, world.year, value, acting_user=world.admin_a)
     assert refused.value.field == "headcount"
     assert _enrolment(world).headcount is None
     assert _actions() == ["enrolment.register"]
@@ -248,8 +248,8 @@ def test_a_headcount_needs_an_enrolment_first(world, client_for):
 
 def test_changing_an_approved_headcount_asks_for_approval_again(world):
     _submitted(world, 120)
-    services.approve_headcount(world.agency_a, world.year, acting_user=world.executive_a)
-    enrolment = services.submit_headcount(world.agency_a, world.year, 125,
+    enrolments.approve_headcount(world.agency_a, world.year, acting_user=world.executive_a)
+    enrolment = enrolments.submit_headcount(world.agency_a, world.year, 125,
                                           acting_user=world.admin_a)
     assert (enrolment.state, enrolment.headcount) == (EnrolmentState.HEADCOUNT_SUBMITTED, 125)
     assert enrolment.headcount_approved_at is None and enrolment.headcount_approved_by is None
@@ -259,12 +259,12 @@ def test_changing_an_approved_headcount_asks_for_approval_again(world):
 
 
 def test_a_headcount_is_refused_once_the_window_closed(world):
-    services.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
     today = timezone.localdate()
     calendars.set_window(world.year, Phase.REGISTRATION, today - dt.timedelta(days=30),
                          today - dt.timedelta(days=1), acting_user=world.nacc)
     with pytest.raises(PhaseClosed):
-        services.submit_headcount(world.agency_a, world.year, 80, acting_user=world.admin_a)
+        enrolments.submit_headcount(world.agency_a, world.year, 80, acting_user=world.admin_a)
     assert _enrolment(world).headcount is None
 
 
@@ -272,7 +272,7 @@ def test_a_headcount_is_refused_once_the_window_closed(world):
 
 
 def test_it_refuses_to_approve_when_no_headcount_was_submitted(world, client_for):
-    services.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
     response = _english(client_for(world.executive_a)).post(_urls(world)["approve"],
                                                              follow=True)
     assert _messages(response) == ["Not possible while the enrolment is “Registered”."]
@@ -312,9 +312,9 @@ def test_the_executive_sends_the_headcount_back_with_a_reason(world, client_for)
 
 def test_a_new_headcount_clears_the_reason_it_was_sent_back_for(world):
     _submitted(world, 120)
-    services.return_headcount(world.agency_a, world.year, "นับใหม่",
+    enrolments.return_headcount(world.agency_a, world.year, "นับใหม่",
                               acting_user=world.executive_a)
-    enrolment = services.submit_headcount(world.agency_a, world.year, 131,
+    enrolment = enrolments.submit_headcount(world.agency_a, world.year, 131,
                                           acting_user=world.admin_a)
     assert enrolment.headcount_returned_reason == ""
     assert enrolment.state == EnrolmentState.HEADCOUNT_SUBMITTED

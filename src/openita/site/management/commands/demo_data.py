@@ -7,7 +7,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from openita.agencies import demo
+from openita.site import demo
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django import template
 
-from openita.agencies.models import EnrolmentState
+from openita.calendars.models import EnrolmentState
 
 register = template.Library()
 

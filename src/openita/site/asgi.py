@@ -1,3 +1,5 @@
+"""The ASGI application, for servers that speak ASGI (openita serve uses WSGI)."""
+
 import os
 
 from django.core.asgi import get_asgi_application

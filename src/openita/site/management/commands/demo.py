@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from openita.agencies import demo
-from openita.agencies.management.commands.demo_data import print_personas
 from openita.agencies.models import Agency
+from openita.site import demo
+from openita.site.management.commands.demo_data import print_personas
 
 
 class Command(BaseCommand):

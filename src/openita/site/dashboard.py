@@ -6,8 +6,8 @@ from typing import Any
 
 from openita.accounts.predicates import roles_of
 from openita.agencies.models import Agency
-from openita.agencies.services import enrolment_for
 from openita.calendars import services as calendar
+from openita.calendars.enrolment import enrolment_for
 
 
 def for_user(user: Any) -> dict:

@@ -1,5 +1,5 @@
-"""The submission fast path in front of Django (openita.wsgi): it stores a finished survey
-exactly as the review view would, and hands every other case to Django untouched."""
+"""Sending a finished survey through the production WSGI application (openita.site.wsgi):
+the review view behind the whole middleware chain, committing as in production."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from http.cookies import SimpleCookie
 import pytest
 from django.core import signing
 from django.db import OperationalError, connections
-from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
 from openita.calendars.models import Phase, PhaseWindow
+from openita.site.wsgi import application
 from openita.surveys import respondent
 from openita.surveys.models import Response
-from openita.wsgi import application
 from tests.surveys.conftest import iit_answers
 
-# The fast path commits on its own, outside any test transaction, as in production.
+# A submission commits on its own, outside any test transaction, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CSRF = "c" * 32  # an unmasked secret: Django accepts it as both cookie and form token
@@ -46,7 +45,7 @@ def progress_cookie(code: str, answers: dict | None = None, *, eligible: bool = 
 def post(path: str, cookie: str = "", host: str = "testserver", *, token: str = CSRF,
          origin: str | None = None,
          content_type: str = "application/x-www-form-urlencoded") -> tuple[int, dict, bytes]:
-    """POST through the production WSGI application, fast path included."""
+    """POST through the production WSGI application."""
     body = f"csrfmiddlewaretoken={token}".encode()
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
@@ -85,19 +84,13 @@ def test_a_finished_survey_is_stored_and_thanked(survey):
     assert deleted[respondent.cookie_name("IIT", survey.code)]["max-age"] == "0"
 
 
-def test_the_fast_path_answers_with_the_headers_of_the_review_view(survey):
-    fast = dict(post(review(survey.code), progress_cookie(survey.code))[1])
-    client = Client()  # Django's full request cycle, without the fast path
-    name, value = progress_cookie(survey.code).split("=", 1)
-    client.cookies[name] = value
-    slow = client.post(review(survey.code))
-    assert slow.status_code == 302 and Response.objects.count() == 2
-    ignored = {"Expires", "Content-Type", "Set-Cookie"}
-    assert {k: v for k, v in fast.items() if k not in ignored} == {
-        k: v for k, v in slow.items() if k not in ignored}
-    assert fast["Cache-Control"] == slow["Cache-Control"]
-    assert fast["X-Frame-Options"] == "DENY" and fast["X-Content-Type-Options"] == "nosniff"
-    assert fast["Set-Cookie"] == " " + slow.cookies[name].output(header="").strip()
+def test_the_thanks_redirect_is_never_cached_and_carries_the_security_headers(survey):
+    headers = dict(post(review(survey.code), progress_cookie(survey.code))[1])
+    assert "no-cache" in headers["Cache-Control"] and "no-store" in headers["Cache-Control"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Language"] == "th"
+    assert "Cookie" in headers["Vary"]
 
 
 def test_a_double_tap_stores_one_response(survey):
@@ -108,7 +101,7 @@ def test_a_double_tap_stores_one_response(survey):
 
 
 @pytest.mark.parametrize("case", ["unfinished", "not eligible", "no cookie", "forged"])
-def test_what_cannot_be_stored_goes_to_django_and_stores_nothing(survey, case):
+def test_what_cannot_be_stored_is_sent_back_a_step_and_stores_nothing(survey, case):
     cookie = {
         "unfinished": progress_cookie(survey.code, {"q1a": 4}),
         "not eligible": progress_cookie(survey.code, eligible=False),
@@ -145,58 +138,24 @@ def test_a_refused_code_is_explained_by_the_review_page(survey):
 
 
 @pytest.mark.parametrize("forgery", ["another origin", "no token", "wrong token"])
-def test_a_cross_site_post_fails_the_csrf_check_and_stores_nothing(survey, forgery,
-                                                                   django_calls):
+def test_a_cross_site_post_fails_the_csrf_check_and_stores_nothing(survey, forgery):
     token, origin = {"another origin": (CSRF, "https://evil.example"),
                      "no token": ("", None), "wrong token": ("d" * 32, None)}[forgery]
     status, _, _ = post(review(survey.code), progress_cookie(survey.code), token=token,
                         origin=origin)
-    assert status == 403 and len(django_calls) == 1  # Django's CSRF page
+    assert status == 403  # Django's CSRF page
     assert not Response.objects.exists()
 
 
-def test_the_form_reaches_django_intact_when_the_fast_path_hands_over(survey, django_calls):
-    status, _, _ = post(review(survey.code), progress_cookie(survey.code, {"q1a": 4}))
-    assert status == 302 and len(django_calls) == 1  # not a CSRF failure: the body was kept
-
-
-def test_a_malformed_form_is_left_to_django(survey, django_calls):
+def test_a_malformed_form_is_a_bad_request_and_stores_nothing(survey):
     status, _, _ = post(review(survey.code), progress_cookie(survey.code),
                         content_type="multipart/form-data")  # no boundary
-    assert status == 400 and len(django_calls) == 1 and not Response.objects.exists()
-
-
-def test_a_forged_host_is_left_to_django(survey):
-    status, _, _ = post(review(survey.code), progress_cookie(survey.code), host="evil.example")
     assert status == 400 and not Response.objects.exists()
 
 
-def test_a_surprise_in_the_fast_path_is_answered_by_django(survey, monkeypatch):
-    real, calls = respondent.send, []
-
-    def first_call_fails(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("surprise")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(respondent, "send", first_call_fails)
-    status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
-    assert status == 302 and dict(headers)["Location"].endswith("/thanks/")
-    assert len(calls) == 2 and Response.objects.count() == 1
-
-
-@pytest.fixture
-def django_calls(monkeypatch):
-    """The requests the fast path handed over to Django."""
-    calls, inner = [], application.application
-
-    def spy(environ, start_response):
-        calls.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-
-    monkeypatch.setattr(application, "application", spy)
-    return calls
+def test_a_forged_host_is_refused_and_stores_nothing(survey):
+    status, _, _ = post(review(survey.code), progress_cookie(survey.code), host="evil.example")
+    assert status == 400 and not Response.objects.exists()
 
 
 def failing_inserts(monkeypatch, times: int, *, dead: bool) -> list[str]:
@@ -220,21 +179,20 @@ def failing_inserts(monkeypatch, times: int, *, dead: bool) -> list[str]:
     return failures
 
 
-def test_a_connection_that_died_while_idle_is_reopened_once(survey, monkeypatch,
-                                                             django_calls):
+def test_a_connection_that_died_while_idle_is_reopened_once(survey, monkeypatch):
     failures = failing_inserts(monkeypatch, 1, dead=True)
     status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
     assert status == 302 and dict(headers)["Location"].endswith("/thanks/")
     assert len(failures) == 1 and Response.objects.count() == 1
-    assert django_calls == []  # the fast path itself sent the statement again
 
 
-def test_a_database_error_is_not_retried_and_django_answers(survey, monkeypatch,
-                                                             django_calls):
+def test_a_database_error_is_not_retried_and_sending_again_works(survey, monkeypatch):
     failures = failing_inserts(monkeypatch, 1, dead=False)  # e.g. a lock timeout
+    status, _, _ = post(review(survey.code), progress_cookie(survey.code))
+    assert status == 500 and len(failures) == 1  # no second try of the same statement
+    assert not Response.objects.exists()
     status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
-    assert len(failures) == 1 and len(django_calls) == 1  # no second try in the fast path
-    assert status == 302 and Response.objects.count() == 1  # Django's own try succeeded
+    assert status == 302 and Response.objects.count() == 1
     assert Response.objects.get().flags == []  # the failed try left no "duplicate" mark
 
 
@@ -246,7 +204,7 @@ def test_a_code_spent_on_a_failed_insert_is_given_back(survey, monkeypatch):
     survey.year.save()
     [code] = services.issue_access_codes(survey.enrolment, 1, acting_user=survey.admin_a)
     cookie = progress_cookie(survey.code, access_code=services.normalise_access_code(code))
-    failing_inserts(monkeypatch, 2, dead=False)  # the fast path's try and Django's
+    failing_inserts(monkeypatch, 1, dead=False)
     status, _, _ = post(review(survey.code), cookie)  # Django's 500 page
     assert status == 500 and not Response.objects.exists()
     assert AccessCode.objects.count() == 1  # given back: sending again works

@@ -18,22 +18,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from openita.accounts.models import ConsultantTeam, Role, RoleGrant, User
-from openita.calendars.models import PHASE_ORDER, AssessmentYear, Phase, PhaseWindow, YearStatus
+from openita.agencies.models import Agency, AgencyContact, AgencyGroup, AgencyKind, Province
+from openita.agencies.registry_io import rebuild_lineages
+from openita.calendars.models import (
+    PHASE_ORDER,
+    AssessmentYear,
+    Enrolment,
+    EnrolmentState,
+    Phase,
+    PhaseWindow,
+    YearStatus,
+)
 from openita.core import audit, thaidates
 from openita.frameworks import loader
 from openita.frameworks import services as frameworks
+from openita.surveys.models import SurveyLink
+from openita.surveys.services import link_for
 
 from . import demo_names as names
-from .models import (
-    Agency,
-    AgencyContact,
-    AgencyGroup,
-    AgencyKind,
-    Enrolment,
-    EnrolmentState,
-    Province,
-)
-from .registry_io import rebuild_lineages
 
 DEMO_PASSWORD = "openita-demo"
 DEMO_ACTOR = "openita demo-data"
@@ -382,8 +384,6 @@ PERSONAS = ("nacc", "consultant", "oversight.province", "oversight.ministry", "a
 
 def survey_demo_label() -> str:
     """The agency whose surveys the demo opens, with its IIT link (EIT: /go/eit/…)."""
-    from openita.surveys.models import SurveyLink
-
     link = SurveyLink.objects.select_related("enrolment__agency").order_by("pk").first()
     if link is None:
         return ""
@@ -441,8 +441,6 @@ def generate(agency_count: int, seed: int, today: dt.date | None = None) -> Demo
 
 def _survey_demo(agency: Agency, year: AssessmentYear) -> str:
     """An agency whose surveys are open now, with its links (printed by the demo)."""
-    from openita.surveys.services import link_for
-
     enrolment, _ = Enrolment.objects.update_or_create(
         agency=agency, year=year, defaults={"state": EnrolmentState.HEADCOUNT_APPROVED,
                                             "headcount": 85})
