@@ -31,6 +31,7 @@ def main() -> None:
     os.environ["ALLOWED_HOSTS"] = "testserver"
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
+        os.environ.setdefault("OPENITA_ENV", "development")  # one machine, plain http
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openita.settings")
     import django
 

@@ -61,11 +61,12 @@ def prepare(database: str) -> tuple[str, list, int]:
         PhaseWindow,
         YearStatus,
     )
+    from openita.core.audit import SystemActor
     from openita.frameworks import loader
     from openita.frameworks import services as frameworks
     from openita.surveys.services import link_for
 
-    version = frameworks.load_shipped("ita-2564", acting_user="bench")
+    version = frameworks.load_shipped("ita-2564", acting_user=SystemActor("bench"))
     year = AssessmentYear.objects.create(fiscal_year=2570, status=YearStatus.OPEN,
                                          framework=version, iit_requires_access_code=False)
     import datetime as dt

@@ -1,8 +1,13 @@
 """Django settings, read from environment variables only.
 
 The defaults give the embedded mode: a SQLite file under ``OPENITA_DATA_DIR`` (default
-``./var``), DEBUG off, in-process cache. Production sets DATABASE_URL (PostgreSQL),
-REDIS_URL, SECRET_KEY and ALLOWED_HOSTS; the code is the same.
+``./var``), DEBUG off, in-process cache, plain http on 127.0.0.1. Production sets
+DATABASE_URL (PostgreSQL), REDIS_URL, SECRET_KEY and ALLOWED_HOSTS; the code is the same.
+
+Production is ``OPENITA_ENV=production``, or any DATABASE_URL that is not SQLite unless
+``OPENITA_ENV=development`` says otherwise (PostgreSQL on one machine, e.g. for the tests).
+Production refuses to start without SECRET_KEY and defaults to HTTPS only: secure cookies,
+a redirect to https and HSTS, each of which the environment may still turn off.
 """
 
 from __future__ import annotations
@@ -10,20 +15,82 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import fontpkg_sarabun
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from openita.core.net import parse_networks
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("OPENITA_DATA_DIR", "var")).resolve()
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
 
 def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A yes/no variable; unset or empty gives the default, and a value that is neither
+    (a typo such as ``ture``) stops the start rather than silently meaning "no"."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise ImproperlyConfigured(f"{name} must be one of {sorted(_TRUE | _FALSE)}, not {value!r}")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _database() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    else:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        config = {"ENGINE": "django.db.backends.sqlite3",
+                  "NAME": str(DATA_DIR / "openita.sqlite3")}
+    if config["ENGINE"].endswith("sqlite3"):
+        # IMMEDIATE transactions take the write lock up front, so two writers queue instead
+        # of failing half-way; WAL lets readers go on while one writes.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _environment() -> str:
+    """Either "production" or "development" (the embedded demo is development)."""
+    value = os.environ.get("OPENITA_ENV", "").strip().lower()
+    if value in {"production", "development"}:
+        return value
+    if value:
+        raise ImproperlyConfigured(
+            f"OPENITA_ENV must be 'production' or 'development', not {value!r}")
+    # A server database is there to be shared by several app servers: production.
+    sqlite = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    return "development" if sqlite else "production"
+
+
+OPENITA_ENV = _environment()
+PRODUCTION = OPENITA_ENV == "production"
 
 
 def _embedded_secret_key() -> str:
@@ -48,10 +115,23 @@ def _embedded_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret_key()
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY and PRODUCTION:
+    # A key generated on each machine would make the sessions, CSRF tokens and signed
+    # survey cookies issued by one app server worthless on the next one.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. In production (OPENITA_ENV=production, or a DATABASE_URL "
+        "that is not SQLite) it must be given in the environment, and every app server "
+        "must share the same key: sessions, CSRF tokens and survey cookies signed by one "
+        "server are checked by the others. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+        "(PostgreSQL on a single development machine over plain http: set "
+        "OPENITA_ENV=development.)")
+SECRET_KEY = SECRET_KEY or _embedded_secret_key()
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
@@ -112,27 +192,6 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    else:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "openita.sqlite3"}
-    if config["ENGINE"].endswith("sqlite3"):
-        # IMMEDIATE transactions take the write lock up front, so two writers queue instead
-        # of failing half-way; WAL lets readers go on while one writes.
-        config["OPTIONS"] = {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    return config
-
-
-DATABASES = {"default": _database()}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -145,7 +204,7 @@ else:
     # One-time passwords and rate limits must be shared by every worker process of the
     # embedded server, so the embedded cache lives in files, not in one process's memory.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": DATA_DIR / "cache"}}
+                          "LOCATION": str(DATA_DIR / "cache")}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -202,12 +261,48 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "openita@localhost")
 
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``HTTP_X_FORWARDED_PROTO=https`` (or ``X-Forwarded-Proto=https``) as Django's pair."""
+    if not value.strip():
+        return None
+    name, equals, expected = (part.strip() for part in value.partition("="))
+    if not (equals and name and expected):
+        raise ImproperlyConfigured(
+            f"OPENITA_PROXY_SSL_HEADER must look like HTTP_X_FORWARDED_PROTO=https, not "
+            f"{value!r}")
+    name = name.upper().replace("-", "_")
+    return (name if name.startswith("HTTP_") else f"HTTP_{name}", expected)
+
+
+# HTTPS. Production defaults to https only; the embedded demo serves plain http on
+# 127.0.0.1. Behind a proxy that ends TLS, Django learns that a request came over https
+# from SECURE_PROXY_SSL_HEADER, or from gunicorn, which sets the scheme from
+# X-Forwarded-Proto for the peers in its FORWARDED_ALLOW_IPS (default: this machine).
+# Django believes SECURE_PROXY_SSL_HEADER from anyone, so the proxy must set it (not pass
+# the client's along) on every request.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(os.environ.get("OPENITA_PROXY_SSL_HEADER", ""))
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+# security.W021 says only that without SECURE_HSTS_PRELOAD the site cannot be submitted to
+# the browsers' preload list. Preloading binds every host of the registrable domain (all
+# of an agency's go.th domain, not just openita's host) to https for good, so it is the
+# domain owner's decision, made with SECURE_HSTS_PRELOAD=true, not a default of ours.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "openita.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Proxies whose X-Forwarded-For is believed when finding a client's address (for the
+# survey limits and quality signals): comma-separated addresses or networks, e.g.
+# "10.0.0.5,2001:db8:1::/64". Parsed here, so a bad entry stops the start; see core.net.
+OPENITA_TRUSTED_PROXIES = parse_networks(os.environ.get("OPENITA_TRUSTED_PROXIES", ""))
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +23,19 @@ from openita.calendars import services as calendars
 from openita.calendars.models import Phase
 from openita.core import audit
 from openita.core.models import AuditEntry
+
+
+@audit.actions
+class Tried(models.TextChoices):
+    """Actions these tests record (registered like an app's)."""
+
+    OUTSIDE = "test.outside", "outside"
+    KEPT = "test.kept", "kept"
+    UNDONE = "test.undone", "undone"
+    FIRST = "test.first", "first"
+    SECOND = "test.second", "second"
+
+SCRIPT = audit.SystemActor("import script")
 
 COLUMNS = ["at", "actor_id", "actor_label", "action", "object_type", "object_id",
            "object_label", "before", "after", "reason", "previous_hash", "entry_hash"]
@@ -82,30 +95,39 @@ def _text(response) -> str:
 def test_it_refuses_to_record_outside_the_transaction_of_the_change():
     assert not connection.in_atomic_block
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        audit.record("test.outside", object_type="test", object_id="1")
+        audit.record(Tried.OUTSIDE, actor=SCRIPT, object_type="test", object_id="1")
     assert AuditEntry.objects.count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_recorded_row_commits_with_its_transaction_and_rolls_back_with_it():
     with transaction.atomic():
-        audit.record("test.kept", object_type="test", object_id="1")
+        audit.record(Tried.KEPT, actor=SCRIPT, object_type="test", object_id="1")
     with pytest.raises(ZeroDivisionError), transaction.atomic():
-        audit.record("test.undone", object_type="test", object_id="2")
+        audit.record(Tried.UNDONE, actor=SCRIPT, object_type="test", object_id="2")
         1 / 0  # noqa: B018 - the change fails after its audit row was written
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["test.kept"]
 
 
 def test_each_row_stores_the_hash_of_the_row_before_it(world):
-    first = audit.record("test.first", actor=world.nacc, object_type="test", object_id="1",
+    first = audit.record(Tried.FIRST, actor=world.nacc, object_type="test", object_id="1",
                          after={"n": 1})
-    second = audit.record("test.second", actor="import script", object_type="test",
+    second = audit.record(Tried.SECOND, actor=SCRIPT, object_type="test",
                           object_id="2", before={"n": 1}, after={"n": 2}, reason="why")
     assert first.previous_hash == audit.GENESIS_HASH
     assert second.previous_hash == first.entry_hash
     assert len({first.entry_hash, second.entry_hash}) == 2
     assert (first.actor, first.actor_label) == (world.nacc, "nacc@example.test")
     assert (second.actor, second.actor_label) == (None, "import script")
+
+
+def test_it_records_only_a_registered_action_by_a_person_or_a_system_process(world):
+    with transaction.atomic():
+        with pytest.raises(TypeError, match="not a registered audit action"):
+            audit.record("test.first", actor=world.nacc, object_type="test")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="a person or a SystemActor"):
+            audit.record(Tried.FIRST, actor="cron", object_type="test")  # type: ignore[arg-type]
+    assert not AuditEntry.objects.exists()
 
 
 def test_the_chain_verifies_after_several_changes(world):
@@ -257,7 +279,7 @@ def test_the_audit_page_verifies_the_chain_for_nacc_when_asked(world, client_for
     assert response.status_code == 200
     assert response.context["report"].intact
     assert f"Chain intact: {len(rows)} entries checked." in _text(response)
-    assert "phase.extend" in _text(response)
+    assert "Phase extended" in _text(response)
 
 
 def test_the_audit_page_does_not_verify_unless_asked(world, client_for):
@@ -280,9 +302,18 @@ def test_the_audit_page_shows_nacc_where_the_chain_is_broken(world, client_for):
 
 def test_the_audit_page_filters_by_action(world, client_for):
     _several_changes(world)
-    response = client_for(world.nacc).get(reverse("core:audit"), {"action": "enrolment."})
+    response = client_for(world.nacc).get(reverse("core:audit"),
+                                          {"action": "enrolment.register"})
     actions = [e.action for e in response.context["page"].object_list]
-    assert actions == ["enrolment.submit_headcount", "enrolment.register"]
+    assert actions == ["enrolment.register"]
+    assert "Agency registered for the year" in _text(_english(client_for(world.nacc)).get(
+        reverse("core:audit")))
+
+
+def test_an_unknown_action_in_the_filter_filters_nothing(world, client_for):
+    rows = _several_changes(world)
+    response = client_for(world.nacc).get(reverse("core:audit"), {"action": "no.such"})
+    assert len(response.context["page"].object_list) == len(rows)
 
 
 @pytest.mark.parametrize("persona", ["admin_a", "executive_a", "officer_p", "consultant_x"])

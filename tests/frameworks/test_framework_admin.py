@@ -11,6 +11,7 @@ from django.utils import translation
 
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear, YearStatus
+from openita.core.audit import SystemActor
 from openita.core.errors import ActionRefused
 from openita.core.models import AuditEntry
 from openita.frameworks import services
@@ -135,7 +136,7 @@ def test_the_framework_commands(world, capsys):
 
 
 def test_a_stored_version_is_parsed_once_and_scores_like_its_file(world):
-    version = services.load_shipped("ita-2564", acting_user="test")
+    version = services.load_shipped("ita-2564", acting_user=SystemActor("test"))
     first = services.framework_of(version)
     assert services.framework_of(FrameworkVersion.objects.get(pk=version.pk)) is first
     from openita.frameworks.loader import get

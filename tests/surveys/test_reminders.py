@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from openita.calendars.models import Phase, PhaseWindow
+from openita.core import audit
 from openita.surveys import reminders
 from openita.surveys.models import CollectionReminder, Response
 from openita.surveys.reminders import Sent
@@ -128,7 +129,8 @@ def test_a_mail_that_fails_is_not_counted_and_stays_due(collecting, monkeypatch,
 def test_two_runs_on_the_same_day_remind_once(collecting, monkeypatch):
     first = reminders.due_reminders(collecting.year)
     monkeypatch.setattr(reminders, "due_reminders", lambda year, today=None: first)
-    reminders.send_reminders(collecting.year, acting_user="cron", site_url="http://x/")
+    reminders.send_reminders(collecting.year, acting_user=audit.SystemActor("cron"),
+                             site_url="http://x/")
     again = reminders.send_reminders(collecting.year, acting_user=collecting.nacc,
                                      site_url="http://x/")  # its list was made earlier
     assert again == Sent(0, 0, 0) and len(mail.outbox) == 1

@@ -24,7 +24,8 @@ class AcceptInvitationForm(forms.Form):
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return cleaned

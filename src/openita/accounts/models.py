@@ -12,11 +12,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from openita.core import audit
+
 
 class PersonManager(UserManager):
     """Accounts are keyed by e-mail; there is no separate user name."""
 
-    def _create_user(self, email, password, **extra_fields):  # type: ignore[override]
+    def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("an e-mail address is required")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -35,9 +37,11 @@ class PersonManager(UserManager):
 
 
 class User(AbstractUser):
-    username = None
-    first_name = None
-    last_name = None
+    # Accounts are keyed by e-mail and carry one full name (Thai names do not split into
+    # first and last the way AbstractUser assumes).
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200)
     position = models.CharField(_("position"), max_length=200, blank=True)
@@ -45,7 +49,7 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
-    objects = PersonManager()
+    objects = PersonManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["full_name"]
@@ -182,3 +186,17 @@ class Invitation(RoleTarget):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()})"
+
+
+@audit.actions
+class AuditAction(models.TextChoices):
+    """What the audit log records of people, roles and teams."""
+
+    ROLE_GRANT = "role.grant", _("Role granted")
+    ROLE_REVOKE = "role.revoke", _("Role removed")
+    INVITATION_CREATE = "invitation.create", _("Invitation sent")
+    INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
+    INVITATION_CANCEL = "invitation.cancel", _("Invitation cancelled")
+    PASSWORD_CHANGE = "account.password_change", _("Password changed")
+    TEAM_CREATE = "team.create", _("Consultant team created")
+    TEAM_UPDATE = "team.update", _("Consultant team changed")

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from openita.core.errors import ActionRefused
 from openita.core.mail import templated_message
 from openita.core.permissions import require
 
-from .models import AGENCY_ROLES, ConsultantTeam, Invitation, Role, RoleGrant, User
+from .models import AGENCY_ROLES, AuditAction, ConsultantTeam, Invitation, Role, RoleGrant, User
 from .predicates import forget_roles, roles_of
 
 TARGET_FIELDS = ("agency", "team", "province", "parent")
@@ -50,7 +51,7 @@ def _target_kwargs(role: str, target: dict) -> dict:
     return kwargs
 
 
-def require_may_grant(acting_user: Any, role: str, target: dict) -> None:
+def require_may_grant(acting_user: User, role: str, target: dict) -> None:
     """NACC grants anything; an agency admin only agency roles of their own agency."""
     roles = roles_of(acting_user)
     if roles.nacc_admin:
@@ -61,6 +62,25 @@ def require_may_grant(acting_user: Any, role: str, target: dict) -> None:
     raise PermissionDenied("grant role")
 
 
+def grants_managed_by(user: User) -> QuerySet[RoleGrant]:
+    """The role grants ``user`` may remove: every one for NACC, the agency roles of their
+    own agencies for an agency admin, none for anyone else. Views look grants up here, so
+    a grant out of reach is "not found", never "forbidden" (its existence does not leak)."""
+    roles = roles_of(user)
+    if roles.nacc_admin:
+        return RoleGrant.objects.all()
+    return RoleGrant.objects.filter(role__in=AGENCY_ROLES, agency_id__in=roles.admin_of)
+
+
+def invitations_managed_by(user: User) -> QuerySet[Invitation]:
+    """The open invitations ``user`` may withdraw, on the same terms as the grants."""
+    roles = roles_of(user)
+    invitations = Invitation.objects.filter(accepted_at__isnull=True)
+    if roles.nacc_admin:
+        return invitations
+    return invitations.filter(role__in=AGENCY_ROLES, agency_id__in=roles.admin_of)
+
+
 def _target_label(kwargs: dict) -> str | None:
     for field in TARGET_FIELDS:
         if kwargs.get(field) is not None:
@@ -69,7 +89,7 @@ def _target_label(kwargs: dict) -> str | None:
 
 
 @transaction.atomic
-def grant_role(user: User, role: str, *, acting_user: Any, **target: Any) -> RoleGrant:
+def grant_role(user: User, role: str, *, acting_user: User, **target: Any) -> RoleGrant:
     """Give ``user`` a role (idempotent: an identical active grant is returned as is).
 
     Only a NACC admin may grant a role to themselves: otherwise an agency admin could make
@@ -88,14 +108,14 @@ def grant_role(user: User, role: str, *, acting_user: Any, **target: Any) -> Rol
         user=user, role=role, granted_by=acting_user if acting_user.is_authenticated else None,
         **kwargs,
     )
-    audit.record("role.grant", actor=acting_user, obj=grant,
+    audit.record(AuditAction.ROLE_GRANT, actor=acting_user, obj=grant,
                  after={"user": user.email, "role": role, "target": _target_label(kwargs)})
     forget_roles(user)
     return grant
 
 
 @transaction.atomic
-def revoke_role(grant: RoleGrant, reason: str = "", *, acting_user: Any) -> RoleGrant:
+def revoke_role(grant: RoleGrant, reason: str = "", *, acting_user: User) -> RoleGrant:
     require_may_grant(acting_user, grant.role, {"agency": grant.agency})
     grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
     if grant.revoked_at is not None:
@@ -104,7 +124,7 @@ def revoke_role(grant: RoleGrant, reason: str = "", *, acting_user: Any) -> Role
         raise ActionRefused(_("You cannot remove your own NACC administrator role."))
     grant.revoked_at = timezone.now()
     grant.save(update_fields=["revoked_at"])
-    audit.record("role.revoke", actor=acting_user, obj=grant, reason=reason,
+    audit.record(AuditAction.ROLE_REVOKE, actor=acting_user, obj=grant, reason=reason,
                  before={"user": grant.user.email, "role": grant.role}, after={"revoked": True})
     forget_roles(grant.user)
     return grant
@@ -116,7 +136,7 @@ def _token_hash(token: str) -> str:
 
 @transaction.atomic
 def invite(
-    email: str, role: str, *, acting_user: Any, full_name: str = "", accept_url: Any = None,
+    email: str, role: str, *, acting_user: User, full_name: str = "", accept_url: Any = None,
     **target: Any,
 ) -> tuple[Invitation | None, RoleGrant | None]:
     """Invite a person to a role by e-mail.
@@ -140,7 +160,7 @@ def invite(
         expires_at=timezone.now() + dt.timedelta(days=settings.OPENITA_INVITATION_DAYS),
         **kwargs,
     )
-    audit.record("invitation.create", actor=acting_user, obj=invitation,
+    audit.record(AuditAction.INVITATION_CREATE, actor=acting_user, obj=invitation,
                  after={"email": email, "role": role, "target": _target_label(kwargs)})
     link = accept_url(token) if accept_url else token
     _send(email, "accounts/email/invitation.txt", {"invitation": invitation, "link": link})
@@ -194,19 +214,19 @@ def accept_invitation(token: str, full_name: str, password: str) -> User:
         user=user, role=invitation.role, granted_by=invitation.invited_by,
         **_target_kwargs(invitation.role, target),
     )
-    audit.record("invitation.accept", actor=user, obj=invitation,
+    audit.record(AuditAction.INVITATION_ACCEPT, actor=user, obj=invitation,
                  after={"user": user.email, "grant": grant.pk, "role": grant.role})
     return user
 
 
 @transaction.atomic
-def cancel_invitation(invitation: Invitation, *, acting_user: Any) -> None:
+def cancel_invitation(invitation: Invitation, *, acting_user: User) -> None:
     """Withdraw an open invitation; its link stops working at once."""
     require_may_grant(acting_user, invitation.role, {"agency": invitation.agency})
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ActionRefused(_("This invitation was already accepted."))
-    audit.record("invitation.cancel", actor=acting_user, obj=invitation,
+    audit.record(AuditAction.INVITATION_CANCEL, actor=acting_user, obj=invitation,
                  before={"email": invitation.email, "role": invitation.role})
     invitation.delete()
 
@@ -217,10 +237,10 @@ def open_invitations():
 
 
 @transaction.atomic
-def change_password(form: Any, *, acting_user: Any) -> User:
+def change_password(form: Any, *, acting_user: User) -> User:
     """Save a validated password-change form and audit it (never the password itself)."""
     user = form.save()
-    audit.record("account.password_change", actor=acting_user, obj=user)
+    audit.record(AuditAction.PASSWORD_CHANGE, actor=acting_user, obj=user)
     return user
 
 
@@ -228,7 +248,7 @@ def change_password(form: Any, *, acting_user: Any) -> User:
 
 
 @transaction.atomic
-def save_team(team: ConsultantTeam, group_ids: list[int], *, acting_user: Any) -> ConsultantTeam:
+def save_team(team: ConsultantTeam, group_ids: list[int], *, acting_user: User) -> ConsultantTeam:
     """Create or change a team and the agency groups it reviews."""
     require(acting_user, "accounts.manage_teams")
     before = None
@@ -237,8 +257,8 @@ def save_team(team: ConsultantTeam, group_ids: list[int], *, acting_user: Any) -
                   "groups": sorted(team.groups.values_list("pk", flat=True))}
     team.save()
     team.groups.set(group_ids)
-    audit.record("team.create" if before is None else "team.update", actor=acting_user,
-                 obj=team, before=before,
+    action = AuditAction.TEAM_CREATE if before is None else AuditAction.TEAM_UPDATE
+    audit.record(action, actor=acting_user, obj=team, before=before,
                  after={"name_th": team.name_th, "groups": sorted(group_ids)})
     return team
 

@@ -23,7 +23,8 @@ from openita.core.web import attempt, posted, refuse_into_form
 
 from . import services
 from .forms import AcceptInvitationForm, SignInForm, TeamForm
-from .models import ConsultantTeam, Invitation, RoleGrant, User
+from .http import AuthenticatedRequest
+from .models import ConsultantTeam, RoleGrant, User
 
 
 class SignInView(auth_views.LoginView):
@@ -34,6 +35,8 @@ class SignInView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password.html"
+
+    request: AuthenticatedRequest  # behind login_required, as Django's own view is
 
     def form_valid(self, form):
         user = services.change_password(form, acting_user=self.request.user)
@@ -63,7 +66,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "accounts.manage_people")
     q = request.GET.get("q", "").strip()
     users = User.objects.prefetch_related("grants")
@@ -77,7 +80,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request.user, "accounts.manage_people")
     target = get_object_or_404(User, pk=pk)
     return render(request, "accounts/person.html",
@@ -86,8 +89,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
-    grant_row = get_object_or_404(RoleGrant, pk=grant_id)
+def revoke(request: AuthenticatedRequest, grant_id: int) -> HttpResponse:
+    grant_row = get_object_or_404(services.grants_managed_by(request.user), pk=grant_id)
     attempt(request, lambda: services.revoke_role(grant_row, request.POST.get("reason", ""),
                                                   acting_user=request.user),
             _("The role is removed."))
@@ -100,15 +103,15 @@ def revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel_invitation(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=pk, accepted_at__isnull=True)
+def cancel_invitation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(services.invitations_managed_by(request.user), pk=pk)
     attempt(request, lambda: services.cancel_invitation(invitation, acting_user=request.user),
             _("The invitation is withdrawn."))
     return redirect("accounts:people")
 
 
 @login_required
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "accounts.manage_teams")
     rows = ConsultantTeam.objects.prefetch_related("groups")
     return render(request, "accounts/teams.html", {"teams": rows})
@@ -116,7 +119,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def team_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     require(request.user, "accounts.manage_teams")
     team = get_object_or_404(ConsultantTeam, pk=pk) if pk else ConsultantTeam()
     form = TeamForm(posted(request), instance=team)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -56,12 +58,13 @@ class RegistryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A parent is chosen by code from a long list; only organisations that have
         # children or are central bodies make sense, but any agency is allowed.
-        self.fields["parent"].queryset = Agency.objects.exclude(
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = Agency.objects.exclude(
             kind__in=SIZED_KINDS).only("code", "name_th")
-        self.fields["group"].queryset = AgencyGroup.objects.all()
+        cast(forms.ModelChoiceField, self.fields["group"]).queryset = AgencyGroup.objects.all()
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         probe = Agency(kind=cleaned.get("kind") or "", size_class=cleaned.get("size_class") or "",
                        province=cleaned.get("province"))
         for field, message in registry_problems(probe).items():
@@ -87,7 +90,8 @@ class ContactForm(forms.ModelForm):
         fields = ["name", "position", "phone", "email", "is_primary"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("phone") and not cleaned.get("email"):
             raise forms.ValidationError(_("Give at least a telephone number or an e-mail."))
         return cleaned
@@ -127,7 +131,8 @@ class GrantForm(forms.Form):
                                   required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for field, key in (("agency_code", "agency"), ("parent_code", "parent")):
             cleaned[key] = agency_by_code(cleaned.get(field) or "")
             if (cleaned.get(field) or "").strip() and cleaned[key] is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openita.core import audit
 from openita.core.validators import code_validator
 from openita.core.vocabulary import AgencyKind
 
@@ -106,10 +107,10 @@ class Agency(models.Model):
 
     @property
     def region(self) -> str:
-        return self.province.region if self.province_id else ""
+        return self.province.region if self.province is not None else ""
 
     def get_region_display(self) -> str:
-        return Region(self.province.region).label if self.province_id else ""
+        return str(Region(self.province.region).label) if self.province is not None else ""
 
 
 class AgencyContact(models.Model):
@@ -128,3 +129,17 @@ class AgencyContact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+@audit.actions
+class AuditAction(models.TextChoices):
+    """What the audit log records of the registry."""
+
+    AGENCY_CREATE = "agency.create", _("Agency added to the registry")
+    AGENCY_UPDATE = "agency.update", _("Registry record changed")
+    AGENCY_ACTIVATE = "agency.activate", _("Agency reactivated")
+    AGENCY_DEACTIVATE = "agency.deactivate", _("Agency deactivated")
+    PROFILE_UPDATE = "agency.update_profile", _("Agency profile changed")
+    CONTACT_SAVE = "contact.save", _("Contact saved")
+    CONTACT_DELETE = "contact.delete", _("Contact removed")
+    IMPORT = "agency.import", _("Registry imported")

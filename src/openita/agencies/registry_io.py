@@ -18,10 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openita.accounts.models import User
 from openita.core import audit, locks
 from openita.core.permissions import require
 
-from .models import Agency, AgencyGroup, Province
+from .models import Agency, AgencyGroup, AuditAction, Province
 from .services import REGISTRY_LOCK, registry_problems
 
 COLUMNS = [
@@ -263,7 +264,7 @@ def _cycle_problems(parents: dict[str, str], codes: list[str]) -> list[RowProble
 # --- writing ---------------------------------------------------------------------------
 
 
-def import_registry(name: str, data: bytes, *, acting_user: Any) -> ImportResult:
+def import_registry(name: str, data: bytes, *, acting_user: User) -> ImportResult:
     """Check the whole file; write it only if every row is valid."""
     require(acting_user, "agencies.manage_registry")
     rows = read_table(name, data)
@@ -276,7 +277,7 @@ def import_registry(name: str, data: bytes, *, acting_user: Any) -> ImportResult
         if problems:
             return result
         _write(agencies, parents, result)
-        audit.record("agency.import", actor=acting_user, object_type="agencies.agency",
+        audit.record(AuditAction.IMPORT, actor=acting_user, object_type="agencies.agency",
                      object_id="*", after={"file": name, "created": result.created,
                                            "updated": result.updated,
                                            "unchanged": result.unchanged,

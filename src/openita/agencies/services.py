@@ -14,13 +14,13 @@ from django.db.models.functions import Concat, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from openita.accounts.models import ConsultantTeam
+from openita.accounts.models import ConsultantTeam, User
 from openita.accounts.predicates import roles_of
 from openita.core import audit, locks
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 
-from .models import LOCAL_KINDS, SIZED_KINDS, Agency, AgencyContact
+from .models import LOCAL_KINDS, SIZED_KINDS, Agency, AgencyContact, AuditAction
 
 PROFILE_FIELDS = ["website", "address", "phone", "email"]
 REGISTRY_FIELDS = [
@@ -139,7 +139,7 @@ def _relink_descendants(agency: Agency, old_lineage: str) -> None:
 
 
 @transaction.atomic
-def save_agency(agency: Agency, *, acting_user: Any) -> Agency:
+def save_agency(agency: Agency, *, acting_user: User) -> Agency:
     """Create or change a registry record (NACC): keeps the hierarchy path and audits.
 
     Moves in the hierarchy are serialised so two concurrent moves cannot form a loop.
@@ -159,13 +159,14 @@ def save_agency(agency: Agency, *, acting_user: Any) -> Agency:
     agency.lineage = lineage_of(agency.parent, agency.pk)
     agency.save(update_fields=["lineage"])
     _relink_descendants(agency, old_lineage)
-    audit.record("agency.create" if before is None else "agency.update", actor=acting_user,
-                 obj=agency, before=before, after=audit.snapshot(agency, REGISTRY_FIELDS))
+    action = AuditAction.AGENCY_CREATE if before is None else AuditAction.AGENCY_UPDATE
+    audit.record(action, actor=acting_user, obj=agency, before=before,
+                 after=audit.snapshot(agency, REGISTRY_FIELDS))
     return agency
 
 
 @transaction.atomic
-def set_agency_active(agency: Agency, active: bool, reason: str, *, acting_user: Any) -> Agency:
+def set_agency_active(agency: Agency, active: bool, reason: str, *, acting_user: User) -> Agency:
     """Deactivate (or reactivate) an agency; records are kept, never deleted."""
     require(acting_user, "agencies.manage_registry")
     if not (reason or "").strip():
@@ -175,14 +176,14 @@ def set_agency_active(agency: Agency, active: bool, reason: str, *, acting_user:
         return agency
     agency.active = active
     agency.save(update_fields=["active", "updated_at"])
-    audit.record("agency.activate" if active else "agency.deactivate", actor=acting_user,
-                 obj=agency, before={"active": not active}, after={"active": active},
-                 reason=reason.strip())
+    action = AuditAction.AGENCY_ACTIVATE if active else AuditAction.AGENCY_DEACTIVATE
+    audit.record(action, actor=acting_user, obj=agency, before={"active": not active},
+                 after={"active": active}, reason=reason.strip())
     return agency
 
 
 @transaction.atomic
-def update_profile(agency: Agency, data: dict, *, acting_user: Any) -> Agency:
+def update_profile(agency: Agency, data: dict, *, acting_user: User) -> Agency:
     """The agency's own people keep its website and contact details current."""
     require(acting_user, "agencies.change_profile", agency)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
@@ -192,7 +193,7 @@ def update_profile(agency: Agency, data: dict, *, acting_user: Any) -> Agency:
     agency.save(update_fields=[*PROFILE_FIELDS, "updated_at"])
     after = audit.snapshot(agency, PROFILE_FIELDS)
     if after != before:
-        audit.record("agency.update_profile", actor=acting_user, obj=agency,
+        audit.record(AuditAction.PROFILE_UPDATE, actor=acting_user, obj=agency,
                      before=before, after=after)
     return agency
 
@@ -201,7 +202,7 @@ CONTACT_FIELDS = ["name", "position", "phone", "email", "is_primary"]
 
 
 @transaction.atomic
-def save_contact(contact: AgencyContact, *, acting_user: Any) -> AgencyContact:
+def save_contact(contact: AgencyContact, *, acting_user: User) -> AgencyContact:
     require(acting_user, "agencies.change_profile", contact.agency)
     before = None
     if contact.pk:
@@ -212,14 +213,14 @@ def save_contact(contact: AgencyContact, *, acting_user: Any) -> AgencyContact:
             is_primary=False
         )
     contact.save()
-    audit.record("contact.save", actor=acting_user, obj=contact, before=before,
+    audit.record(AuditAction.CONTACT_SAVE, actor=acting_user, obj=contact, before=before,
                  after=audit.snapshot(contact, CONTACT_FIELDS))
     return contact
 
 
 @transaction.atomic
-def delete_contact(contact: AgencyContact, *, acting_user: Any) -> None:
+def delete_contact(contact: AgencyContact, *, acting_user: User) -> None:
     require(acting_user, "agencies.change_profile", contact.agency)
-    audit.record("contact.delete", actor=acting_user, obj=contact,
+    audit.record(AuditAction.CONTACT_DELETE, actor=acting_user, obj=contact,
                  before=audit.snapshot(contact, CONTACT_FIELDS))
     contact.delete()

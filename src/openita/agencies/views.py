@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.accounts import services as accounts
+from openita.accounts.http import AuthenticatedRequest
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import posted, posted_files, refuse_into_form
@@ -31,7 +32,7 @@ from .models import Agency, AgencyContact, AgencyKind
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def profile_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     require(request.user, "agencies.change_profile", agency)
     form = ProfileForm(posted(request), instance=Agency.objects.get(pk=agency.pk))
@@ -45,7 +46,9 @@ def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int, contact_id: int | None = None) -> HttpResponse:
+def contact_edit(
+    request: AuthenticatedRequest, pk: int, contact_id: int | None = None
+) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     require(request.user, "agencies.change_profile", agency)
     contact = (get_object_or_404(AgencyContact, pk=contact_id, agency=agency)
@@ -61,7 +64,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_id: int | None = None) -
 
 @login_required
 @require_POST
-def contact_delete(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+def contact_delete(request: AuthenticatedRequest, pk: int, contact_id: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     contact = get_object_or_404(AgencyContact, pk=contact_id, agency=agency)
     services.delete_contact(contact, acting_user=request.user)
@@ -71,7 +74,7 @@ def contact_delete(request: HttpRequest, pk: int, contact_id: int) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def registry_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def registry_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     require(request.user, "agencies.manage_registry")
     agency = get_object_or_404(Agency, pk=pk) if pk else Agency()
     form = RegistryForm(posted(request), instance=agency)
@@ -90,7 +93,7 @@ def registry_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_active(request: HttpRequest, pk: int) -> HttpResponse:
+def set_active(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request.user, "agencies.manage_registry")
     agency = get_object_or_404(Agency, pk=pk)
     form = ReasonForm(request.POST)
@@ -107,7 +110,7 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def registry_import(request: HttpRequest) -> HttpResponse:
+def registry_import(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "agencies.manage_registry")
     form = ImportForm(posted(request), posted_files(request))
     result = None
@@ -132,7 +135,7 @@ def registry_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest, pk: int) -> HttpResponse:
+def invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     require(request.user, "agencies.invite_people", agency)
     form = AgencyInviteForm(posted(request))
@@ -158,7 +161,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def grant(request: HttpRequest) -> HttpResponse:
+def grant(request: AuthenticatedRequest) -> HttpResponse:
     """NACC: give a role to a person, inviting them if they have no account yet. Here,
     not in accounts, because a role is given for an agency, a province or a parent body
     of the registry (mounted under /accounts/people/ by the root URLconf)."""

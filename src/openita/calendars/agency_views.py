@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openita.accounts.http import AuthenticatedRequest
 from openita.agencies import registry_io
 from openita.agencies.forms import ReasonForm
 from openita.agencies.models import Agency
@@ -40,15 +41,15 @@ def _filtered(
     form = EnrolledAgencyFilterForm(params)
     form.is_valid()
     data = form.cleaned_data
-    queryset = visible_agencies(request.user).select_related("province")
-    queryset = filter_registry(enrolments.with_enrolment_state(queryset, year), data)
+    annotated = enrolments.with_enrolment_state(
+        visible_agencies(request.user).select_related("province"), year)
     if data.get("state"):
-        queryset = queryset.filter(enrolment_state=data["state"])
-    return form, queryset.order_by("code")
+        annotated = annotated.filter(enrolment_state=data["state"])
+    return form, filter_registry(annotated, data).order_by("code")
 
 
 @login_required
-def agency_list(request: HttpRequest) -> HttpResponse:
+def agency_list(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "agencies.list_agencies")
     year = calendar.current_year()
     form, queryset = _filtered(request, year)
@@ -65,7 +66,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def agency_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def agency_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     require(request.user, "agencies.list_agencies")
     _form, queryset = _filtered(request, calendar.current_year())
     if fmt == "xlsx":
@@ -84,7 +85,7 @@ def _year_or_404(fiscal_year: int) -> AssessmentYear:
 
 @login_required
 @require_POST
-def enrol(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+def enrol(request: AuthenticatedRequest, pk: int, fiscal_year: int) -> HttpResponse:
     agency = get_visible_agency(request.user, pk)
     attempt(request, lambda: enrolments.enrol(agency, _year_or_404(fiscal_year),
                                               acting_user=request.user),
@@ -94,7 +95,7 @@ def enrol(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+def headcount(request: AuthenticatedRequest, pk: int, fiscal_year: int) -> HttpResponse:
     agency = get_visible_agency(request.user, pk)
     require(request.user, "calendars.submit_headcount", agency)
     year = _year_or_404(fiscal_year)
@@ -117,7 +118,7 @@ def headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approve_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+def approve_headcount(request: AuthenticatedRequest, pk: int, fiscal_year: int) -> HttpResponse:
     agency = get_visible_agency(request.user, pk)
     attempt(request, lambda: enrolments.approve_headcount(agency, _year_or_404(fiscal_year),
                                                           acting_user=request.user),
@@ -127,7 +128,7 @@ def approve_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpRe
 
 @login_required
 @require_POST
-def return_headcount(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse:
+def return_headcount(request: AuthenticatedRequest, pk: int, fiscal_year: int) -> HttpResponse:
     agency = get_visible_agency(request.user, pk)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""

@@ -6,7 +6,8 @@ transaction and writes its audit row inside it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery, Value
@@ -14,16 +15,28 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openita.accounts.models import User
 from openita.agencies.models import Agency
 from openita.core import audit
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 
-from .models import AssessmentYear, Enrolment, EnrolmentState, Phase
+from .models import AssessmentYear, AuditAction, Enrolment, EnrolmentState, Phase
 from .services import require_open
 
 
-def with_enrolment_state(queryset: QuerySet[Agency], year: AssessmentYear | None):
+class _State(TypedDict):
+    enrolment_state: str
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    AgencyWithState = WithAnnotations[Agency, _State]
+
+
+def with_enrolment_state(queryset: QuerySet[Agency], year: AssessmentYear | None
+                         ) -> QuerySet[AgencyWithState]:
     """Annotate ``enrolment_state`` for ``year`` (not registered when there is no row)."""
     if year is None:
         return queryset.annotate(enrolment_state=Value(EnrolmentState.NOT_REGISTERED))
@@ -35,12 +48,23 @@ def with_enrolment_state(queryset: QuerySet[Agency], year: AssessmentYear | None
 
 
 
+@overload
+def enrolment_for(agency: Agency, year: AssessmentYear) -> Enrolment: ...
+@overload
+def enrolment_for(agency: Agency, year: None) -> None: ...
 def enrolment_for(agency: Agency, year: AssessmentYear | None) -> Enrolment | None:
-    """The agency's enrolment in ``year``, unsaved and 'not registered' when absent."""
+    """The agency's enrolment in ``year``, unsaved and 'not registered' when absent; None
+    when there is no year."""
     if year is None:
         return None
     found = Enrolment.objects.filter(agency=agency, year=year).first()
     return found or Enrolment(agency=agency, year=year)
+
+
+def enrolments_for(agencies: list[Agency], year: AssessmentYear) -> dict[int, Enrolment]:
+    """``enrolment_for`` of several agencies in one query, keyed by agency id."""
+    found = {e.agency_id: e for e in Enrolment.objects.filter(agency__in=agencies, year=year)}
+    return {a.pk: found.get(a.pk) or Enrolment(agency=a, year=year) for a in agencies}
 
 
 def _locked_enrolment(agency: Agency, year: AssessmentYear) -> Enrolment:
@@ -72,7 +96,7 @@ def _require_active(agency: Agency) -> None:
         raise ActionRefused(_("This agency is not active in the registry."))
 
 
-def _refuse_state(enrolment: Enrolment, allowed: set[str]) -> None:
+def _refuse_state(enrolment: Enrolment, allowed: Collection[str]) -> None:
     if enrolment.state not in allowed:
         raise ActionRefused(
             _("Not possible while the enrolment is “%(state)s”.")
@@ -81,7 +105,7 @@ def _refuse_state(enrolment: Enrolment, allowed: set[str]) -> None:
 
 
 @transaction.atomic
-def enrol(agency: Agency, year: AssessmentYear, *, acting_user: Any) -> Enrolment:
+def enrol(agency: Agency, year: AssessmentYear, *, acting_user: User) -> Enrolment:
     """Register the agency for the year (Step 1) during the registration window."""
     require(acting_user, "calendars.enrol", agency)
     _require_active(agency)
@@ -92,7 +116,7 @@ def enrol(agency: Agency, year: AssessmentYear, *, acting_user: Any) -> Enrolmen
     enrolment.registered_at = timezone.now()
     enrolment.registered_by = acting_user
     enrolment.save()
-    audit.record("enrolment.register", actor=acting_user, obj=enrolment,
+    audit.record(AuditAction.ENROL, actor=acting_user, obj=enrolment,
                  before={"state": EnrolmentState.NOT_REGISTERED},
                  after={"state": enrolment.state, "year": year.fiscal_year})
     return enrolment
@@ -100,7 +124,7 @@ def enrol(agency: Agency, year: AssessmentYear, *, acting_user: Any) -> Enrolmen
 
 @transaction.atomic
 def submit_headcount(
-    agency: Agency, year: AssessmentYear, headcount: int, *, acting_user: Any
+    agency: Agency, year: AssessmentYear, headcount: int, *, acting_user: User
 ) -> Enrolment:
     """Enter the number of staff with at least one year of service; the executive approves.
 
@@ -123,13 +147,13 @@ def submit_headcount(
     enrolment.headcount_approved_by = None
     enrolment.headcount_returned_reason = ""
     enrolment.save()
-    audit.record("enrolment.submit_headcount", actor=acting_user, obj=enrolment, before=before,
+    audit.record(AuditAction.HEADCOUNT_SUBMIT, actor=acting_user, obj=enrolment, before=before,
                  after={"state": enrolment.state, "headcount": headcount})
     return enrolment
 
 
 @transaction.atomic
-def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: Any) -> Enrolment:
+def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: User) -> Enrolment:
     """The executive approves the submitted headcount; never the person who entered it."""
     require(acting_user, "calendars.approve_headcount", agency)
     _require_active(agency)
@@ -142,7 +166,7 @@ def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: Any)
     enrolment.headcount_approved_at = timezone.now()
     enrolment.headcount_approved_by = acting_user
     enrolment.save()
-    audit.record("enrolment.approve_headcount", actor=acting_user, obj=enrolment,
+    audit.record(AuditAction.HEADCOUNT_APPROVE, actor=acting_user, obj=enrolment,
                  before={"state": EnrolmentState.HEADCOUNT_SUBMITTED},
                  after={"state": enrolment.state, "headcount": enrolment.headcount})
     return enrolment
@@ -150,7 +174,7 @@ def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: Any)
 
 @transaction.atomic
 def return_headcount(
-    agency: Agency, year: AssessmentYear, reason: str, *, acting_user: Any
+    agency: Agency, year: AssessmentYear, reason: str, *, acting_user: User
 ) -> Enrolment:
     """The executive sends the headcount back to the admins with a reason."""
     require(acting_user, "calendars.approve_headcount", agency)
@@ -163,7 +187,7 @@ def return_headcount(
     enrolment.state = EnrolmentState.REGISTERED
     enrolment.headcount_returned_reason = reason.strip()
     enrolment.save()
-    audit.record("enrolment.return_headcount", actor=acting_user, obj=enrolment,
+    audit.record(AuditAction.HEADCOUNT_RETURN, actor=acting_user, obj=enrolment,
                  before={"state": EnrolmentState.HEADCOUNT_SUBMITTED},
                  after={"state": enrolment.state}, reason=reason.strip())
     return enrolment

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +28,8 @@ class WindowForm(forms.Form):
     closes_on = forms.DateField(label=_("Closes on (24:00)"), widget=DATE_INPUT)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("opens_on") and cleaned.get("closes_on") and (
                 cleaned["closes_on"] < cleaned["opens_on"]):
             self.add_error("closes_on", _("The closing day must not be before the opening day."))
@@ -59,7 +62,8 @@ class EnrolledAgencyFilterForm(AgencyFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("All states"))] + list(EnrolmentState.choices)
+        choices = [("", _("All states")), *EnrolmentState.choices]
+        cast(forms.ChoiceField, self.fields["state"]).choices = choices
 
 
 class HeadcountForm(forms.Form):

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openita.core import audit
+
 
 class Phase(models.TextChoices):
     """The steps of a year, in the order NACC runs them (SPEC §2)."""
@@ -155,3 +157,19 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} {self.year}"
+
+
+@audit.actions
+class AuditAction(models.TextChoices):
+    """What the audit log records of years, their calendars and enrolments."""
+
+    YEAR_CREATE = "year.create", _("Assessment year created")
+    YEAR_STATUS = "year.set_status", _("Year opened or closed")
+    YEAR_SETTINGS = "year.settings", _("Year settings changed")
+    FRAMEWORK_ATTACH = "year.attach_framework", _("Framework chosen for the year")
+    WINDOW_SET = "phase.set_window", _("Phase dates set")
+    PHASE_EXTEND = "phase.extend", _("Phase extended")
+    ENROL = "enrolment.register", _("Agency registered for the year")
+    HEADCOUNT_SUBMIT = "enrolment.submit_headcount", _("Headcount entered")
+    HEADCOUNT_APPROVE = "enrolment.approve_headcount", _("Headcount approved")
+    HEADCOUNT_RETURN = "enrolment.return_headcount", _("Headcount sent back")

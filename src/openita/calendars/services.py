@@ -16,12 +16,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from openita.accounts.models import User
 from openita.core import audit, thaidates
+from openita.core.audit import Actor
 from openita.core.errors import ActionRefused, PhaseClosed
 from openita.core.permissions import require, require_unless_system
 from openita.frameworks import services as frameworks
+from openita.frameworks.schema import Framework
 
-from .models import PHASE_ORDER, AssessmentYear, Phase, PhaseExtension, PhaseWindow, YearStatus
+from .models import (
+    PHASE_ORDER,
+    AssessmentYear,
+    AuditAction,
+    Phase,
+    PhaseExtension,
+    PhaseWindow,
+    YearStatus,
+)
 
 # A proposed calendar for a new year, as (phase, first day, last day) in (month, day) of the
 # Gregorian year in which the fiscal year ends. It follows the FY2565 calendar (research §9,
@@ -99,7 +110,8 @@ def closing_days(year: AssessmentYear, phase: str
     window = PhaseWindow.objects.filter(year=year, phase=phase).first()
     if window is None:
         return None, None, {}
-    general, own = window.closes_on, {}
+    general = window.closes_on
+    own: dict[int, dt.date] = {}
     for agency_id, day in PhaseExtension.objects.filter(window=window).values_list(
             "agency_id", "closes_on"):
         if agency_id is None:
@@ -134,6 +146,13 @@ def _status_of(
     )
 
 
+def framework_for(year: AssessmentYear) -> Framework:
+    """The method the year is assessed by; refused while the year has none yet."""
+    if year.framework is None:
+        raise ActionRefused(_("This year has no framework yet."))
+    return frameworks.framework_of(year.framework)
+
+
 def year_is_open(year: AssessmentYear) -> bool:
     return year.status == YearStatus.OPEN
 
@@ -149,6 +168,35 @@ def calendar_of(
         _status_of(windows[p], agency, now, extended.get(windows[p].pk, windows[p].closes_on))
         for p in PHASE_ORDER if p in windows
     ]
+
+
+def calendars_of(
+    year: AssessmentYear, agencies: list[Any], now: dt.datetime | None = None
+) -> dict[int, list[PhaseStatus]]:
+    """``calendar_of`` for several agencies at once, in two queries whatever their number
+    (a person may work for several agencies), keyed by agency id."""
+    now = now or timezone.now()
+    windows = {w.phase: w for w in PhaseWindow.objects.filter(year=year).select_related("year")}
+    general: dict[int, dt.date] = {}
+    own: dict[tuple[int, int], dt.date] = {}
+    for window_id, agency_id, day in PhaseExtension.objects.filter(
+            Q(agency__isnull=True) | Q(agency__in=agencies),
+            window__in=list(windows.values())).values_list("window_id", "agency_id", "closes_on"):
+        if agency_id is None:
+            general[window_id] = max(day, general.get(window_id, day))
+        else:
+            own[window_id, agency_id] = max(day, own.get((window_id, agency_id), day))
+    result = {}
+    for agency in agencies:
+        statuses = []
+        for phase in PHASE_ORDER:
+            window = windows.get(phase)
+            if window is None:
+                continue
+            days = [d for d in (general.get(window.pk), own.get((window.pk, agency.pk))) if d]
+            statuses.append(_status_of(window, agency, now, max(days, default=window.closes_on)))
+        result[agency.pk] = statuses
+    return result
 
 
 def require_open(
@@ -192,7 +240,7 @@ class _DateText:
 
 @transaction.atomic
 def create_year(
-    fiscal_year: int, title: str = "", *, acting_user: Any, propose_calendar: bool = True
+    fiscal_year: int, title: str = "", *, acting_user: User, propose_calendar: bool = True
 ) -> AssessmentYear:
     """Create a draft year; optionally fill its calendar with the proposed dates."""
     require(acting_user, "calendars.manage_years")
@@ -207,7 +255,7 @@ def create_year(
                         closes_on=dt.date(end_year, *last))
             for phase, (first, last) in PROPOSED_CALENDAR.items()
         )
-    audit.record("year.create", actor=acting_user, obj=year,
+    audit.record(AuditAction.YEAR_CREATE, actor=acting_user, obj=year,
                  after={"fiscal_year": fiscal_year, "title": title,
                         "proposed_calendar": propose_calendar})
     return year
@@ -226,7 +274,7 @@ def _require_plausible(year: AssessmentYear, *days: dt.date, field: str) -> None
 
 @transaction.atomic
 def set_window(
-    year: AssessmentYear, phase: str, opens_on: dt.date, closes_on: dt.date, *, acting_user: Any
+    year: AssessmentYear, phase: str, opens_on: dt.date, closes_on: dt.date, *, acting_user: User
 ) -> PhaseWindow:
     """Set a phase's dates. Extensions already granted stay and still apply if later."""
     require(acting_user, "calendars.manage_years")
@@ -245,13 +293,13 @@ def set_window(
         return window
     window.opens_on, window.closes_on = opens_on, closes_on
     window.save()
-    audit.record("phase.set_window", actor=acting_user, obj=window, before=before,
+    audit.record(AuditAction.WINDOW_SET, actor=acting_user, obj=window, before=before,
                  after={"phase": phase, "opens_on": opens_on, "closes_on": closes_on})
     return window
 
 
 @transaction.atomic
-def set_year_status(year: AssessmentYear, status: str, *, acting_user: Any) -> AssessmentYear:
+def set_year_status(year: AssessmentYear, status: str, *, acting_user: User) -> AssessmentYear:
     """Open (every phase needs dates), close or re-draft a year."""
     require(acting_user, "calendars.manage_years")
     if status not in YearStatus.values:
@@ -280,15 +328,16 @@ def set_year_status(year: AssessmentYear, status: str, *, acting_user: Any) -> A
     before = {"status": year.status}
     year.status = status
     year.save(update_fields=["status"])
-    if status == YearStatus.OPEN:  # the method may not change under the agencies' feet
+    if status == YearStatus.OPEN and year.framework is not None:
+        # The method may not change under the agencies' feet.
         frameworks.freeze(year.framework, acting_user=acting_user)
-    audit.record("year.set_status", actor=acting_user, obj=year, before=before,
+    audit.record(AuditAction.YEAR_STATUS, actor=acting_user, obj=year, before=before,
                  after={"status": status})
     return year
 
 
 @transaction.atomic
-def change_settings(year: AssessmentYear, *, acting_user: Any, **changes: bool) -> AssessmentYear:
+def change_settings(year: AssessmentYear, *, acting_user: User, **changes: bool) -> AssessmentYear:
     """Survey settings of a year (access codes for the IIT, provisional scores)."""
     require(acting_user, "calendars.manage_years")
     year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
@@ -299,12 +348,13 @@ def change_settings(year: AssessmentYear, *, acting_user: Any, **changes: bool) 
     after = {f: getattr(year, f) for f in fields}
     if after != before:
         year.save(update_fields=fields)
-        audit.record("year.settings", actor=acting_user, obj=year, before=before, after=after)
+        audit.record(AuditAction.YEAR_SETTINGS, actor=acting_user, obj=year, before=before,
+                     after=after)
     return year
 
 
 @transaction.atomic
-def attach_framework(year: AssessmentYear, version: Any, *, acting_user: Any) -> AssessmentYear:
+def attach_framework(year: AssessmentYear, version: Any, *, acting_user: Actor) -> AssessmentYear:
     """Choose the framework a year is assessed with; only before the year first opens."""
     require_unless_system(acting_user, "calendars.manage_years")
     year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
@@ -314,7 +364,7 @@ def attach_framework(year: AssessmentYear, version: Any, *, acting_user: Any) ->
     before = {"framework": year.framework.code if year.framework else None}
     year.framework = version
     year.save(update_fields=["framework"])
-    audit.record("year.attach_framework", actor=acting_user, obj=year, before=before,
+    audit.record(AuditAction.FRAMEWORK_ATTACH, actor=acting_user, obj=year, before=before,
                  after={"framework": version.code, "checksum": version.checksum})
     return year
 
@@ -326,7 +376,7 @@ def extend_phase(
     closes_on: dt.date,
     reason: str,
     *,
-    acting_user: Any,
+    acting_user: User,
     agency: Any = None,
 ) -> PhaseExtension:
     """Move a phase's closing day later, for everyone or for one agency, with a reason."""
@@ -348,7 +398,7 @@ def extend_phase(
         window=window, agency=agency, closes_on=closes_on, reason=reason, granted_by=acting_user
     )
     audit.record(
-        "phase.extend", actor=acting_user, obj=extension, reason=reason,
+        AuditAction.PHASE_EXTEND, actor=acting_user, obj=extension, reason=reason,
         before={"closes_on": current},
         after={"phase": phase, "closes_on": closes_on,
                "agency": agency.code if agency is not None else None},

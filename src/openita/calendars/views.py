@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openita.accounts.http import AuthenticatedRequest
 from openita.agencies.services import agency_by_code, visible_agencies
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
@@ -22,7 +23,7 @@ from .models import AssessmentYear, Phase, PhaseExtension
 
 
 @login_required
-def year_list(request: HttpRequest) -> HttpResponse:
+def year_list(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "calendars.view_years")
     return render(request, "calendars/year_list.html",
                   {"years": AssessmentYear.objects.all()})
@@ -30,7 +31,7 @@ def year_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def year_new(request: HttpRequest) -> HttpResponse:
+def year_new(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     form = YearForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -48,7 +49,7 @@ def year_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def year_detail(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def year_detail(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.view_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
     return _render_detail(request, year)
@@ -86,7 +87,7 @@ def _render_detail(request, year, window_form=None, extension_form=None, framewo
 
 @login_required
 @require_POST
-def window_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def window_save(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
     form = WindowForm(request.POST)
@@ -105,7 +106,7 @@ def window_save(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def year_status(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def year_status(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
     attempt(request, lambda: services.set_year_status(year, request.POST.get("status", ""),
@@ -116,7 +117,7 @@ def year_status(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def year_settings(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def year_settings(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
     form = YearSettingsForm(request.POST)
@@ -128,7 +129,7 @@ def year_settings(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attach_framework(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def attach_framework(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
     form = AttachForm(request.POST)
@@ -146,7 +147,7 @@ def attach_framework(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def extend(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+def extend(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
     form = ExtensionForm(request.POST)

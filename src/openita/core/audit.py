@@ -11,16 +11,58 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from openita.core import locks
 from openita.core.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """A process that acts on its own, not a person: a daily command, the demo builder.
+
+    Its name is what the audit log shows (``openita remind-collection``)."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Who makes a change: a signed-in person (the project's user model) or a system process.
+Actor: TypeAlias = AbstractBaseUser | SystemActor
+
+Actions = TypeVar("Actions", bound=type[models.TextChoices])
+_ACTIONS: dict[str, models.TextChoices] = {}
+
+
+def actions(choices: Actions) -> Actions:
+    """Class decorator: register an app's audit actions (one ``TextChoices`` per app), so
+    ``record`` accepts its members and the audit log can offer them as a filter."""
+    for member in choices:
+        known = _ACTIONS.get(member.value)
+        if known is not None and type(known) is not choices:
+            raise ValueError(f"audit action {member.value!r} is registered twice")
+        _ACTIONS[member.value] = member
+    return choices
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every registered action as (value, label), in the order of their values."""
+    return [(value, str(member.label)) for value, member in sorted(_ACTIONS.items())]
+
+
+def action_label(value: str) -> str:
+    """The label of a stored action; the value itself for an action no longer registered."""
+    member = _ACTIONS.get(value)
+    return str(member.label) if member is not None else value
 
 
 def _canonical(value: Any) -> Any:
@@ -47,9 +89,9 @@ def _digest(entry: AuditEntry) -> str:
 
 
 def record(
-    action: str,
+    action: models.TextChoices,
     *,
-    actor: Any = None,
+    actor: Actor,
     obj: Any = None,
     object_type: str = "",
     object_id: str = "",
@@ -59,10 +101,16 @@ def record(
 ) -> AuditEntry:
     """Append one audit row for a change made in the current transaction.
 
-    ``obj`` (a model instance) fills the object type, id and label; otherwise pass
-    ``object_type``/``object_id``. Raises if called outside a transaction, because an audit
-    row committed apart from its change could record something that never happened.
+    ``action`` is a member of an app's registered actions (see ``actions``); ``actor`` the
+    person or system process that made the change. ``obj`` (a model instance) fills the
+    object type, id and label; otherwise pass ``object_type``/``object_id``. Raises if
+    called outside a transaction, because an audit row committed apart from its change could
+    record something that never happened.
     """
+    if _ACTIONS.get(str(action)) is not action:
+        raise TypeError(f"{action!r} is not a registered audit action")
+    if not isinstance(actor, (AbstractBaseUser, SystemActor)):
+        raise TypeError(f"the actor must be a person or a SystemActor, not {actor!r}")
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change")
     if obj is not None:
@@ -70,12 +118,12 @@ def record(
         object_id = object_id or str(obj.pk)
     locks.hold("audit-chain")
     last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = actor if isinstance(actor, AbstractBaseUser) else None
     entry = AuditEntry(
         at=timezone.now(),
-        actor=user,
-        actor_label=(user.email if user else str(actor or "system"))[:200],
-        action=action,
+        actor_id=user.pk if user else None,
+        actor_label=(user.get_username() if user else str(actor))[:200],
+        action=str(action),
         object_type=object_type,
         object_id=str(object_id),
         object_label=(str(obj) if obj is not None else "")[:300],

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from openita.core.audit import verify_chain
+from openita.core.forms import AuditFilterForm
 from openita.core.models import AuditEntry
 from openita.core.permissions import require
 
@@ -20,13 +21,14 @@ from openita.core.permissions import require
 def audit_log(request: HttpRequest) -> HttpResponse:
     require(request.user, "core.view_audit")
     entries = AuditEntry.objects.select_related("actor")
-    action = request.GET.get("action", "").strip()
+    form = AuditFilterForm(request.GET)
+    action = form.cleaned_data["action"] if form.is_valid() else ""
     if action:
-        entries = entries.filter(action__startswith=action)
+        entries = entries.filter(action=action)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     report = verify_chain() if request.GET.get("verify") else None
     return render(request, "core/audit_log.html", {
-        "page": page, "action": action, "report": report,
+        "page": page, "form": form, "report": report,
         "query": urlencode({"action": action}) if action else ""})
 
 

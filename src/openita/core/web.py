@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from openita.core.errors import ActionRefused
 
@@ -21,7 +22,7 @@ def posted_files(request: HttpRequest):
 
 
 def refuse_into_form(
-    form: forms.Form, error: ActionRefused, aliases: dict[str, str] | None = None
+    form: forms.BaseForm, error: ActionRefused, aliases: dict[str, str] | None = None
 ) -> None:
     """Show a refused action next to its field, or at the top of the form.
 
@@ -35,7 +36,7 @@ def refuse_into_messages(request: HttpRequest, error: ActionRefused) -> None:
     messages.error(request, str(error.message))
 
 
-def attempt(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+def attempt(request: HttpRequest, action: Callable[[], object], done: str | Promise) -> bool:
     """Carry out a button's service call: say ``done`` when it went through, or why it was
     refused (the service decides); whether it went through."""
     try:

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from openita.core.validators import code_validator
 
+from .models import FrameworkVersion
+
 
 class CloneForm(forms.Form):
     code = forms.CharField(label=_("Code of the new draft"), max_length=40,
@@ -25,10 +27,5 @@ class DraftForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    framework = forms.ModelChoiceField(label=_("Framework"), queryset=None)
-
-    def __init__(self, *args, **kwargs):
-        from .models import FrameworkVersion
-
-        super().__init__(*args, **kwargs)
-        self.fields["framework"].queryset = FrameworkVersion.objects.all()
+    framework = forms.ModelChoiceField(label=_("Framework"),
+                                       queryset=FrameworkVersion.objects.all())

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openita.core import audit
 from openita.core.validators import code_validator
 
 
@@ -42,3 +43,13 @@ class FrameworkVersion(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status == VersionStatus.FROZEN
+
+
+@audit.actions
+class AuditAction(models.TextChoices):
+    """What the audit log records of framework versions."""
+
+    LOAD = "framework.load", _("Framework stored")
+    CLONE = "framework.clone", _("Framework copied into a draft")
+    EDIT = "framework.edit", _("Framework draft edited")
+    FREEZE = "framework.freeze", _("Framework frozen")

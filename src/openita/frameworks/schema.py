@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -42,6 +42,11 @@ def exact(value: object) -> Fraction:
 
 
 Exact = Annotated[Fraction, Field()]
+
+
+class _Tagged(Protocol):
+    @property
+    def evidence(self) -> str: ...
 
 
 class Strict(BaseModel):
@@ -240,7 +245,7 @@ class Framework(Strict):
         _unique("scales", [s.code for s in self.scales])
         if sum(i.weight for i in self.instruments) != 1:
             raise ValueError("the instrument weights must add up to exactly 1")
-        kinds = {i.code: i.kind for i in self.instruments}
+        kinds: dict[str, str] = {i.code: i.kind for i in self.instruments}
         indicators = {i.number: i for i in self.indicators}
         for indicator in self.indicators:
             if indicator.instrument not in kinds:
@@ -310,8 +315,9 @@ class Framework(Strict):
     @property
     def unconfirmed(self) -> bool:
         """True when any part rests on inference, memory or a placeholder."""
-        parts = [*self.instruments, *self.indicators, *self.subindicators, *self.questions,
-                 *self.oit_items, *self.rating, *self.scales, self.aggregation]
+        parts: list[_Tagged] = [
+            *self.instruments, *self.indicators, *self.subindicators, *self.questions,
+            *self.oit_items, *self.rating, *self.scales, self.aggregation]
         return any(p.evidence not in CONFIRMED for p in parts)
 
 

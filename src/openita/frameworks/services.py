@@ -13,12 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openita.accounts.models import User
 from openita.core import audit
+from openita.core.audit import Actor
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require, require_unless_system
 
 from . import loader
-from .models import FrameworkVersion, VersionStatus
+from .models import AuditAction, FrameworkVersion, VersionStatus
 from .schema import Framework
 
 
@@ -76,7 +78,7 @@ def _store(version: FrameworkVersion, framework: Framework) -> None:
 
 
 @transaction.atomic
-def load_shipped(framework_id: str, *, acting_user: Any) -> FrameworkVersion:
+def load_shipped(framework_id: str, *, acting_user: Actor) -> FrameworkVersion:
     """Store (or refresh, while still a draft) a framework file that ships with openita.
 
     People need the NACC role; the command line and the demo act as the system.
@@ -96,7 +98,7 @@ def load_shipped(framework_id: str, *, acting_user: Any) -> FrameworkVersion:
     if before == version.checksum:
         return version
     version.save()
-    audit.record("framework.load", actor=acting_user, obj=version,
+    audit.record(AuditAction.LOAD, actor=acting_user, obj=version,
                  before={"checksum": before}, after={"checksum": version.checksum})
     return version
 
@@ -107,7 +109,7 @@ def _user(acting_user: Any):
 
 @transaction.atomic
 def clone(version: FrameworkVersion, code: str, fiscal_year: int, *,
-          acting_user: Any) -> FrameworkVersion:
+          acting_user: User) -> FrameworkVersion:
     """A new draft copied from ``version``, to be edited for another year."""
     require(acting_user, "frameworks.manage_frameworks")
     if FrameworkVersion.objects.filter(code__iexact=code).exists():
@@ -118,7 +120,7 @@ def clone(version: FrameworkVersion, code: str, fiscal_year: int, *,
                             created_by=_user(acting_user))
     _store(copy, framework)
     copy.save()
-    audit.record("framework.clone", actor=acting_user, obj=copy,
+    audit.record(AuditAction.CLONE, actor=acting_user, obj=copy,
                  after={"from": version.code, "checksum": copy.checksum})
     return copy
 
@@ -133,7 +135,7 @@ def _validate(data: dict, name: str) -> Framework:
 
 @transaction.atomic
 def save_draft_text(version: FrameworkVersion, text: str, *,
-                    acting_user: Any) -> FrameworkVersion:
+                    acting_user: User) -> FrameworkVersion:
     """Replace a draft with edited YAML, after validating it whole; a frozen one refuses."""
     require(acting_user, "frameworks.manage_frameworks")
     version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
@@ -151,16 +153,17 @@ def save_draft_text(version: FrameworkVersion, text: str, *,
     _store(version, framework)
     if before != version.checksum:
         version.save()
-        audit.record("framework.edit", actor=acting_user, obj=version,
+        audit.record(AuditAction.EDIT, actor=acting_user, obj=version,
                      before={"checksum": before}, after={"checksum": version.checksum})
     return version
 
 
-def freeze(version: FrameworkVersion, *, acting_user: Any) -> None:
-    """Called in the transaction that opens a year: the version can no longer change."""
+@transaction.atomic
+def freeze(version: FrameworkVersion, *, acting_user: Actor) -> None:
+    """The version can no longer change (part of opening a year, in that transaction)."""
     if version.is_frozen:
         return
     FrameworkVersion.objects.filter(pk=version.pk).update(
         status=VersionStatus.FROZEN, frozen_at=timezone.now())
-    audit.record("framework.freeze", actor=acting_user, obj=version,
+    audit.record(AuditAction.FREEZE, actor=acting_user, obj=version,
                  after={"checksum": version.checksum})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openita.accounts.http import AuthenticatedRequest
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import posted, refuse_into_form, refuse_into_messages
@@ -20,10 +21,10 @@ from .schema import CONFIRMED
 
 
 @login_required
-def framework_list(request: HttpRequest) -> HttpResponse:
+def framework_list(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "frameworks.view_framework")
-    stored = {v.code: v for v in FrameworkVersion.objects.all()}
-    shipped = []
+    stored = {v.code: v for v in FrameworkVersion.objects.prefetch_related("years")}
+    shipped: list[dict[str, object]] = []
     for code in loader.shipped():
         try:
             framework = loader.get(code)
@@ -51,7 +52,7 @@ def _framework(code: str):
 
 
 @login_required
-def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
+def framework_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     require(request.user, "frameworks.view_framework")
     version, framework = _framework(code)
     return _detail(request, version, framework,
@@ -67,7 +68,7 @@ def _detail(request, version, framework, clone_form, status: int = 200) -> HttpR
 
 @login_required
 @require_POST
-def load(request: HttpRequest, code: str) -> HttpResponse:
+def load(request: AuthenticatedRequest, code: str) -> HttpResponse:
     try:
         services.load_shipped(code, acting_user=request.user)
         messages.success(request, _("The framework is stored and can be given to a year."))
@@ -80,7 +81,7 @@ def load(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def clone(request: HttpRequest, code: str) -> HttpResponse:
+def clone(request: AuthenticatedRequest, code: str) -> HttpResponse:
     require(request.user, "frameworks.manage_frameworks")
     version, framework = _framework(code)
     if version is None:
@@ -100,7 +101,7 @@ def clone(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, code: str) -> HttpResponse:
+def edit(request: AuthenticatedRequest, code: str) -> HttpResponse:
     require(request.user, "frameworks.manage_frameworks")
     version = get_object_or_404(FrameworkVersion, code=code)
     form = DraftForm(posted(request), initial={

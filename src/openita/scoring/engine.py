@@ -255,7 +255,8 @@ def score(
     cells: dict[str, Fraction] = {}
     questions: dict[str, Fraction] = {}
     subindicators: dict[str, Fraction] = {}
-    respondents = {i.code: 0 for i in framework.instruments if i.kind == "survey"}
+    respondents: dict[str, int] = {
+        i.code: 0 for i in framework.instruments if i.kind == "survey"}
     if responses is not None:
         if not isinstance(responses, Mapping):
             raise InvalidInput("responses", "must be an object of instrument to responses")
@@ -276,11 +277,12 @@ def score(
     if missing:
         raise InvalidInput(f"indicators.{missing[0]}", "missing indicator score")
     ordered = {i.number: found[i.number] for i in framework.indicators}
-    instruments = {
+    instruments: dict[str, Fraction] = {
         inst.code: _mean(ordered[i.number] for i in framework.indicators_of(inst.code))
         for inst in framework.instruments
     }
-    weighted = {inst.code: inst.weight * instruments[inst.code] for inst in framework.instruments}
+    weighted: dict[str, Fraction] = {
+        inst.code: inst.weight * instruments[inst.code] for inst in framework.instruments}
     total = sum(weighted.values(), Fraction(0))
     return Breakdown(
         framework=framework.id, cells=cells, questions=questions, indicators=ordered,

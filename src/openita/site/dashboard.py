@@ -7,22 +7,24 @@ from typing import Any
 from openita.accounts.predicates import roles_of
 from openita.agencies.models import Agency
 from openita.calendars import services as calendar
-from openita.calendars.enrolment import enrolment_for
+from openita.calendars.enrolment import enrolments_for
 
 
 def for_user(user: Any) -> dict:
     roles = roles_of(user)
     year = calendar.current_year()
-    my_agencies = []
-    if roles.agency_ids:
-        for agency in Agency.objects.filter(pk__in=roles.agency_ids).order_by("name_th"):
-            my_agencies.append({
-                "agency": agency,
-                "enrolment": enrolment_for(agency, year),
-                "is_admin": agency.pk in roles.admin_of,
-                "is_executive": agency.pk in roles.executive_of,
-                "phases": calendar.calendar_of(year, agency) if year else [],
-            })
+    agencies = list(Agency.objects.filter(pk__in=roles.agency_ids).order_by("name_th")
+                    ) if roles.agency_ids else []
+    # A person may work for several agencies: their states and calendars in a few queries.
+    enrolments = enrolments_for(agencies, year) if year and agencies else {}
+    calendars = calendar.calendars_of(year, agencies) if year and agencies else {}
+    my_agencies = [{
+        "agency": agency,
+        "enrolment": enrolments.get(agency.pk),
+        "is_admin": agency.pk in roles.admin_of,
+        "is_executive": agency.pk in roles.executive_of,
+        "phases": calendars.get(agency.pk, []),
+    } for agency in agencies]
     return {
         "year": year,
         "phases": calendar.calendar_of(year) if year else [],

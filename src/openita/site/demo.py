@@ -36,9 +36,10 @@ from openita.surveys.models import SurveyLink
 from openita.surveys.services import link_for
 
 from . import demo_names as names
+from .models import AuditAction
 
 DEMO_PASSWORD = "openita-demo"
-DEMO_ACTOR = "openita demo-data"
+DEMO_ACTOR = audit.SystemActor("openita demo-data")
 DEMO_DOMAIN = "openita.demo"
 
 # National mix for 8,400 agencies. [C] counts where research gives them (SAO L/M/S,
@@ -66,7 +67,7 @@ SIZE_MIX = {
 }
 CAPS = {AgencyKind.PAO: 76, AgencyKind.PROVINCE: 76, AgencyKind.BANGKOK: 1,
         AgencyKind.PATTAYA: 1, AgencyKind.MINISTRY: len(names.MINISTRIES)}
-CODE_PREFIX = {
+CODE_PREFIX: dict[str, str] = {
     AgencyKind.SAO: "SAO", AgencyKind.SUBDISTRICT_MUNICIPALITY: "SDM",
     AgencyKind.TOWN_MUNICIPALITY: "TWM", AgencyKind.CITY_MUNICIPALITY: "CTM",
     AgencyKind.PAO: "PAO", AgencyKind.PROVINCE: "PRV", AgencyKind.BANGKOK: "BMA",
@@ -94,7 +95,7 @@ GROUPS = [
      "SAOs of the Central, East and West", ("central", "east", "west")),
     ("G09", "อบต. ภาคใต้", "SAOs of the South", ("south",)),
 ]
-GROUP_OF_KIND = {
+GROUP_OF_KIND: dict[str, str] = {
     AgencyKind.MINISTRY: "G01", AgencyKind.DEPARTMENT: "G01",
     AgencyKind.OTHER_STATE_AGENCY: "G01", AgencyKind.STATE_ENTERPRISE: "G02",
     AgencyKind.PUBLIC_ORGANISATION: "G02", AgencyKind.INDEPENDENT_ORGAN: "G03",
@@ -131,7 +132,7 @@ def allocate(total: int) -> dict[str, int]:
     for k in kinds:  # every type at least once, taken from the largest
         if counts[k] == 0:
             counts[k] = 1
-            counts[max(counts, key=counts.get)] -= 1
+            counts[max(counts, key=lambda k: counts[k])] -= 1
     overflow = 0
     for k, cap in CAPS.items():
         if counts[k] > cap:
@@ -147,7 +148,7 @@ def _split(count: int, mix: dict[str, int]) -> list[str]:
     for label, share in mix.items():
         labels += [label] * round(count * share / weight)
     while len(labels) < count:
-        labels.append(max(mix, key=mix.get))
+        labels.append(max(mix, key=lambda k: mix[k]))
     return labels[:count]
 
 
@@ -331,6 +332,8 @@ def _people(gen: _Generator, agencies: list[Agency], teams, demo: Agency, moi: A
             users.append(User(email=f"{prefix}.{agency.code.lower()}@{DEMO_DOMAIN}",
                               full_name=thai, position=title, password=password))
             grants.append((len(users) - 1, role, {"agency": agency}))
+    if demo.group is None:
+        raise ValueError(f"the demo agency {demo.code} has no assessment group")
     personas = [  # in the order of PERSONAS
         ("nacc", Role.NACC_ADMIN, {}),
         ("consultant", Role.CONSULTANT, {"team": teams[demo.group.code]}),
@@ -432,7 +435,7 @@ def generate(agency_count: int, seed: int, today: dt.date | None = None) -> Demo
     user_count, personas = _people(gen, agencies, teams, demo, by_code["MIN-MOI"])
     _contacts_and_enrolments(gen, agencies, year, last, demo)
     survey_agency = _survey_demo(saos[1], year)
-    audit.record("demo.generate", actor=DEMO_ACTOR, object_type="demo",
+    audit.record(AuditAction.DEMO_GENERATE, actor=DEMO_ACTOR, object_type="demo",
                  after={"agencies": len(agencies), "seed": seed, "users": user_count})
     return DemoResult(agencies=len(agencies), users=user_count, year=year.fiscal_year,
                       personas=personas, demo_agency=f"{demo.code} {demo.name_th}",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from openita.accounts.http import AuthenticatedRequest
 from openita.accounts.models import RoleGrant
 from openita.agencies.services import get_visible_agency
 from openita.calendars import enrolment as enrolments
@@ -18,13 +19,13 @@ from . import dashboard
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "site/home.html", dashboard.for_user(request.user))
 
 
 @login_required
 @require_GET
-def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def agency_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The agency's page: its registry record, its enrolment in the current year, its
     contacts and the people with a role there."""
     agency = get_visible_agency(request.user, pk)

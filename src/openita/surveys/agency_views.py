@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from openita.accounts.http import AuthenticatedRequest
 from openita.agencies.services import get_visible_agency
 from openita.calendars import services as calendar
 from openita.core.errors import ActionRefused
@@ -48,7 +49,7 @@ def _links(request: HttpRequest, enrolment) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def surveys_page(request: HttpRequest, pk: int) -> HttpResponse:
+def surveys_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency, enrolment, framework = _context(request, pk)
     context = {"agency": agency, "enrolment": enrolment}
     if enrolment is None:
@@ -80,7 +81,7 @@ def surveys_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def qr_code(request: HttpRequest, pk: int, instrument: str, fmt: str) -> HttpResponse:
+def qr_code(request: AuthenticatedRequest, pk: int, instrument: str, fmt: str) -> HttpResponse:
     agency, enrolment, _framework = _context(request, pk)
     if enrolment is None or instrument not in ("iit", "eit") or fmt not in ("svg", "png"):
         raise Http404
@@ -95,7 +96,7 @@ def qr_code(request: HttpRequest, pk: int, instrument: str, fmt: str) -> HttpRes
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedRequest) -> HttpResponse:
     """Collection progress of every agency in the person's scope, at-risk ones first."""
     require(request.user, "surveys.overview")
     year = calendar.current_year()
@@ -122,7 +123,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def remind(request: HttpRequest) -> HttpResponse:
+def remind(request: AuthenticatedRequest) -> HttpResponse:
     """NACC sends the reminders now instead of waiting for the daily run."""
     year = calendar.current_year()
     if year is None or year.framework is None:
@@ -142,7 +143,7 @@ def remind(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def quality(request: HttpRequest, pk: int) -> HttpResponse:
+def quality(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency, enrolment, _framework = _context(request, pk)
     require(request.user, "surveys.view_quality", agency)
     return render(request, "surveys/quality.html", {
@@ -153,7 +154,7 @@ def quality(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def exclude(request: HttpRequest, pk: int, response_id: str) -> HttpResponse:
+def exclude(request: AuthenticatedRequest, pk: int, response_id: str) -> HttpResponse:
     agency, enrolment, _framework = _context(request, pk)
     if enrolment is None:
         raise Http404
@@ -167,7 +168,7 @@ def exclude(request: HttpRequest, pk: int, response_id: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interview(request: HttpRequest, pk: int) -> HttpResponse:
+def interview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A consultant enters the answers of an EIT telephone interview (channel consultant)."""
     agency, enrolment, framework = _context(request, pk)
     require(request.user, "surveys.interview", agency)
@@ -202,7 +203,7 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def announcement(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
+def announcement(request: AuthenticatedRequest, pk: int, instrument: str) -> HttpResponse:
     """The printable ประกาศ inviting people to answer one survey, as an A4 PDF.
 
     ``?digits=thai`` writes every number in Thai digits (the link and its code keep theirs).

@@ -61,7 +61,8 @@ def with_digits(text: str, thai: bool) -> str:
 
 def thai_long_date(day: dt.date, thai: bool = False) -> str:
     """``31 พฤษภาคม พ.ศ. 2570``: the form of official date lines (never ``เดือน…``)."""
-    return with_digits(thai_strftime(day, "%-d %B พ.ศ. %Y"), thai)
+    moment = dt.datetime(day.year, day.month, day.day)
+    return with_digits(thai_strftime(moment, "%-d %B พ.ศ. %Y"), thai)
 
 
 def executive_position(agency: Agency) -> str:
@@ -106,13 +107,14 @@ def render_html(announcement: Announcement) -> str:
     a = announcement
     digits = a.thai_digits
     # Every number is formatted here, so the template holds no digits of its own.
-    starts_later = a.opens_on is not None and a.opens_on > a.issued_on
+    # The opening day is printed only when collection starts after the day of issue.
+    opens = a.opens_on if a.opens_on is not None and a.opens_on > a.issued_on else None
     return render_to_string("surveys/announcement.html", {
         "a": a,
         "agency": with_digits(a.agency_name, digits),
         "position": with_digits(a.position, digits),
         "fiscal_year": with_digits(str(a.fiscal_year), digits),
-        "opens": thai_long_date(a.opens_on, digits) if starts_later else "",
+        "opens": thai_long_date(opens, digits) if opens else "",
         "closes": thai_long_date(a.closes_on, digits) if a.closes_on else "",
         "issued": thai_long_date(a.issued_on, digits),
         "qr": segno.make(a.link, error="m").svg_data_uri(omitsize=True, border=0),

@@ -15,6 +15,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openita.core import audit
+
 
 class Instrument(models.TextChoices):
     IIT = "IIT", _("IIT (staff)")
@@ -71,6 +73,20 @@ class PhoneClaim(models.Model):
         return f"phone claim {self.phone_hmac[:8]}…"
 
 
+# What each stored flag means, for the people who read them.
+FLAG_LABELS = {
+    "too_fast": _("answered faster than the questions can be read"),
+    "straight_line": _("the same answer to every question"),
+    "same_answers_same_network": _("identical answers from the same network"),
+    "burst": _("far more responses than usual within ten minutes"),
+    "network_unchecked": _("the network signals could not be checked"),
+}
+
+
+def flag_labels(flags: list[str]) -> list[str]:
+    return [str(FLAG_LABELS.get(flag, flag)) for flag in flags]
+
+
 class Response(models.Model):
     # A random key: rows cannot be ordered by their identifiers.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -93,6 +109,11 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument} response"
 
+    @property
+    def flag_labels(self) -> list[str]:
+        """The quality flags in words, for consultants and NACC."""
+        return flag_labels(self.flags)
+
 
 class CollectionReminder(models.Model):
     """An e-mail that told an agency its surveys will miss a minimum at the current pace."""
@@ -110,3 +131,15 @@ class CollectionReminder(models.Model):
 
     def __str__(self) -> str:
         return f"reminder {self.sent_on}"
+
+
+@audit.actions
+class AuditAction(models.TextChoices):
+    """What the audit log records of survey collection (never an answer or a respondent)."""
+
+    CODES_ISSUE = "surveys.issue_codes", _("IIT access codes issued")
+    RESPONSE_EXCLUDE = "response.exclude", _("Response excluded")
+    RESPONSE_INCLUDE = "response.include", _("Response counted again")
+    INTERVIEW = "surveys.interview", _("EIT telephone interview entered")
+    REMIND = "surveys.remind", _("Collection reminder sent")
+    REMIND_FAILED = "surveys.remind_failed", _("Collection reminder could not be sent")

@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Count, Q
 
 from openita.agencies.services import visible_agencies
+from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear, Enrolment, EnrolmentState
-from openita.frameworks import services as frameworks
 
 from .models import Instrument, Response
 from .progress import minimum_sample
@@ -54,7 +54,7 @@ SORTS = {
 def collection_rows(user: Any, year: AssessmentYear, *, only_at_risk: bool = False,
                     sort: str = "shortfall", query: str = "") -> list[Row]:
     """One row per registered agency in the person's scope, with counts and minima."""
-    framework = frameworks.framework_of(year.framework)
+    framework = calendar.framework_for(year)
     enrolments = (Enrolment.objects.filter(year=year, agency__in=visible_agencies(user))
                   .exclude(state=EnrolmentState.NOT_REGISTERED).select_related("agency"))
     if query:

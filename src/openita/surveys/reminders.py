@@ -14,7 +14,6 @@ import logging
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -27,11 +26,12 @@ from openita.accounts.models import AGENCY_ROLES, RoleGrant
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear, Enrolment, EnrolmentState
 from openita.core import audit
+from openita.core.audit import Actor
 from openita.core.mail import templated_message
 from openita.core.permissions import require_unless_system
 from openita.frameworks import services as frameworks
 
-from .models import CollectionReminder, Instrument, Response
+from .models import AuditAction, CollectionReminder, Instrument, Response
 from .progress import RECENT_DAYS, forecast_at_close, minimum_sample
 from .services import PHASES, link_for
 
@@ -74,7 +74,8 @@ def due_reminders(year: AssessmentYear, *, today: dt.date | None = None) -> list
             continue
         shortfalls = []
         for instrument, (window, general, own) in windows.items():
-            if window is None or (today - window.opens_on).days + 1 < RECENT_DAYS:
+            if window is None or general is None or (
+                    today - window.opens_on).days + 1 < RECENT_DAYS:
                 continue
             closes_on = own.get(enrolment.agency_id, general)
             minimum = minimum_sample(framework, enrolment, instrument)
@@ -107,13 +108,15 @@ class Sent:
     failed: int  # agencies whose mail could not be sent; they stay due
 
 
-def send_reminders(year: AssessmentYear, *, acting_user: Any, site_url: str,
+def send_reminders(year: AssessmentYear, *, acting_user: Actor, site_url: str,
                    today: dt.date | None = None) -> Sent:
     """E-mail the admins and executives of every agency due a reminder.
 
-    Each agency's reminder is claimed (a row, unique per agency and day) before its mail
-    leaves and released if the mail fails, so a daily run and NACC's button at the same
-    time send it once, and a failed mail is not counted as a reminder."""
+    Each agency's reminder is its own change: it is claimed (a row, unique per agency and
+    day) with its audit row in one transaction, and its mail leaves only once that has
+    committed, so a daily run and NACC's button at the same time send it once. A mail that
+    fails releases the claim (audited too), so it is not counted and the agency stays due.
+    """
     require_unless_system(acting_user, "surveys.send_reminders")
     today = today or timezone.localdate()
     due = due_reminders(year, today=today)
@@ -122,32 +125,45 @@ def send_reminders(year: AssessmentYear, *, acting_user: Any, site_url: str,
     with translation.override(settings.LANGUAGE_CODE), get_connection() as mail:
         for item in due:
             to = people.get(item.enrolment.agency_id, [])
-            claim = _claim(item, today, to) if to else None
+            claim = _claim(item, today, to, acting_user) if to else None
             if claim is None:
                 continue
             try:
                 mail.send_messages([_message(item, to, site_url)])
-            except (OSError, smtplib.SMTPException):
+            except (OSError, smtplib.SMTPException) as error:
                 log.warning("reminder to %s not sent", item.enrolment.agency.code,
                             exc_info=True)
-                claim.delete()
+                _release(claim, acting_user, error)
                 failed += 1
                 continue
             agencies, recipients = agencies + 1, recipients + len(to)
-    audit.record("surveys.remind", actor=acting_user, obj=year, after={
-        "agencies": agencies, "recipients": recipients, "failed": failed,
-        "on": today.isoformat()})
     return Sent(agencies, recipients, failed)
 
 
-def _claim(item: Due, today: dt.date, to: list[str]) -> CollectionReminder | None:
+def _claim(item: Due, today: dt.date, to: list[str], actor: Actor
+           ) -> CollectionReminder | None:
+    """Record that the agency is reminded today, with its audit row; None when another run
+    has reminded it today already."""
     try:
         with transaction.atomic():
-            return CollectionReminder.objects.create(
+            claim = CollectionReminder.objects.create(
                 enrolment=item.enrolment, sent_on=today, recipients=len(to),
                 instruments=",".join(s.instrument for s in item.shortfalls))
+            audit.record(AuditAction.REMIND, actor=actor, obj=item.enrolment, after={
+                "on": today.isoformat(), "recipients": len(to),
+                "shortfalls": {s.instrument: f"{s.count}/{s.minimum}"
+                               for s in item.shortfalls}})
+            return claim
     except IntegrityError:  # another run is reminding this agency today
         return None
+
+
+@transaction.atomic
+def _release(claim: CollectionReminder, actor: Actor, error: Exception) -> None:
+    """The mail did not leave: the agency was not reminded after all."""
+    audit.record(AuditAction.REMIND_FAILED, actor=actor, obj=claim.enrolment,
+                 before={"on": claim.sent_on.isoformat()}, reason=type(error).__name__)
+    claim.delete()
 
 
 def _recipients(agency_ids: list[int]) -> dict[int, list[str]]:

@@ -21,8 +21,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from redis.exceptions import RedisError
 
+from openita.core.net import client_address
 from openita.core.redis import client as redis_client
-from openita.frameworks.schema import Framework, Question, per_version
+from openita.frameworks.schema import Framework, Question, SubItem, per_version
 
 from . import services
 
@@ -128,26 +129,33 @@ def question_rows(framework: Framework, questions: list[Question], answers: dict
     """What a form of questions needs: each question, its answer cells and its levels."""
     return [{"question": q, "levels": framework.scale(q.scale).levels, "cells": [
         {"key": key, "sub": sub, "value": str(answers.get(key, ""))}
-        for (key, _p), sub in zip(q.cells, q.subitems or [None], strict=False)]}
+        for (key, _p), sub in zip(q.cells, _subitems_or_none(q), strict=False)]}
         for q in questions]
+
+
+def _subitems_or_none(question: Question) -> list[SubItem | None]:
+    """A question's sub-items, or one unnamed cell for a question without any."""
+    return [*question.subitems] or [None]
 
 
 def network(meta: dict) -> str:
     """The network a request comes from, for limits and quality signals; never stored.
 
-    IPv6 is grouped by /64, the block one household or phone usually holds, so rotating
-    addresses inside it does not escape the limits.
+    The client is the one behind any trusted proxies (``core.net.client_address``), so
+    behind nginx each respondent's network is counted, not the proxy's. IPv6 is grouped by
+    /64, the block one household or phone usually holds, so rotating addresses inside it
+    does not escape the limits.
     """
-    remote = meta.get("REMOTE_ADDR", "")
+    client = client_address(meta)
     try:
-        parsed = ipaddress.ip_address(remote)
+        parsed = ipaddress.ip_address(client)
     except ValueError:
-        return remote
+        return client
     if parsed.version == 6 and parsed.ipv4_mapped:  # ::ffff:a.b.c.d on a dual-stack bind
         return str(parsed.ipv4_mapped)
     if parsed.version == 6:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return remote
+    return client
 
 
 # --- sending ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from openita.accounts.models import User
 from openita.calendars import services as calendar
 from openita.calendars.models import Enrolment, EnrolmentState, Phase
 from openita.core import audit
@@ -32,6 +33,7 @@ from openita.scoring import InvalidInput, check_response
 from . import sms
 from .models import (
     AccessCode,
+    AuditAction,
     Channel,
     Instrument,
     PhoneClaim,
@@ -42,7 +44,8 @@ from .models import (
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-PHASES = {Instrument.IIT: Phase.IIT_COLLECTION, Instrument.EIT: Phase.EIT_COLLECTION}
+PHASES: dict[str, str] = {Instrument.IIT: Phase.IIT_COLLECTION,
+                          Instrument.EIT: Phase.EIT_COLLECTION}
 
 
 def _needs_cache(function):
@@ -149,7 +152,8 @@ def open_survey(code: str, instrument: str, now: dt.datetime | None = None):
         raise ActionRefused(_("This survey link is not valid. Check the address or the QR "
                               "code you received from the agency."))
     enrolment = facts.enrolment
-    if not facts.checksum:
+    version_id = enrolment.year.framework_id
+    if not facts.checksum or version_id is None:
         raise ActionRefused(_("This survey is not ready yet."))
     phase = PHASES[instrument]
     window = facts.windows.get(phase)
@@ -157,8 +161,7 @@ def open_survey(code: str, instrument: str, now: dt.datetime | None = None):
     if window is None or not calendar.year_is_open(enrolment.year) or not (
             calendar.opening_moment(window[0]) <= now < calendar.closing_moment(window[1])):
         calendar.require_open(enrolment.year, phase, enrolment.agency, now)  # says why
-    return enrolment, frameworks.framework_by_checksum(enrolment.year.framework_id,
-                                                      facts.checksum)
+    return enrolment, frameworks.framework_by_checksum(version_id, facts.checksum)
 
 
 # --- IIT access codes ------------------------------------------------------------------
@@ -184,7 +187,7 @@ def _code_hash(code: str) -> str:
 
 
 @transaction.atomic
-def issue_access_codes(enrolment: Enrolment, count: int, *, acting_user: Any) -> list[str]:
+def issue_access_codes(enrolment: Enrolment, count: int, *, acting_user: User) -> list[str]:
     """New one-time IIT codes; only their keyed hashes are kept, so print them now."""
     require(acting_user, "surveys.manage_links", enrolment.agency)
     if not 1 <= count <= 2000:
@@ -196,7 +199,7 @@ def issue_access_codes(enrolment: Enrolment, count: int, *, acting_user: Any) ->
             codes.add(raw)
     AccessCode.objects.bulk_create(
         AccessCode(enrolment=enrolment, code_hash=_code_hash(c)) for c in codes)
-    audit.record("surveys.issue_codes", actor=acting_user, obj=enrolment,
+    audit.record(AuditAction.CODES_ISSUE, actor=acting_user, obj=enrolment,
                  after={"count": count})
     return sorted(f"{c[:4]}-{c[4:]}" for c in codes)
 
@@ -381,7 +384,7 @@ def submit(
         existing = Response.objects.filter(receipt=receipt).first()
         if existing is not None:
             return _replay(existing, enrolment, instrument)
-    framework = framework or frameworks.framework_of(enrolment.year.framework)
+    framework = framework or calendar.framework_for(enrolment.year)
     try:
         check_response(framework, instrument, answers)
     except InvalidInput as error:
@@ -438,15 +441,24 @@ def _insert_once(response: Response) -> bool:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@transaction.atomic
 def record_interview(enrolment: Enrolment, answers: dict, respondent_type: str, *,
-                     submission_key: str, acting_user: Any, framework=None) -> Submission:
+                     submission_key: str, acting_user: User, framework=None) -> Submission:
     """A consultant stores the answers of one EIT telephone interview, during the EIT
-    collection window of that agency."""
+    collection window of that agency.
+
+    The audit row names the agency and the consultant, never the answers nor the stored
+    response (its time would tie an answer to a telephone call); a replay of the same form
+    stores and records nothing more."""
     require(acting_user, "surveys.interview", enrolment.agency)
     calendar.require_open(enrolment.year, PHASES[Instrument.EIT], enrolment.agency)
-    return submit(enrolment, Instrument.EIT, answers, submission_key=submission_key,
-                  channel=Channel.CONSULTANT, respondent_type=respondent_type,
-                  framework=framework)
+    submission = submit(enrolment, Instrument.EIT, answers, submission_key=submission_key,
+                        channel=Channel.CONSULTANT, respondent_type=respondent_type,
+                        framework=framework)
+    if not submission.replayed:
+        audit.record(AuditAction.INTERVIEW, actor=acting_user, obj=enrolment,
+                     after={"instrument": Instrument.EIT, "channel": Channel.CONSULTANT})
+    return submission
 
 
 def _replay(existing: Response, enrolment: Enrolment, instrument: str) -> Submission:

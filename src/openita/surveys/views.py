@@ -74,7 +74,7 @@ def start(request: HttpRequest, survey: dict) -> HttpResponse:
     progress = survey["progress"]
     needs_code = survey["instrument"] == Instrument.IIT and survey[
         "enrolment"].year.iit_requires_access_code
-    errors = {}
+    errors: dict[str, object] = {}
     if request.method == "POST":
         if request.POST.get("eligible") != "yes":
             errors["eligible"] = _("Please confirm that this survey is for you.")

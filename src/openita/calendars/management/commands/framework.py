@@ -7,9 +7,12 @@ from django.db import transaction
 
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear
+from openita.core.audit import SystemActor
 from openita.core.errors import ActionRefused
 from openita.frameworks import loader, outline, services
 from openita.frameworks.models import FrameworkVersion
+
+LOADER = SystemActor("openita framework load")
 
 
 class Command(BaseCommand):
@@ -67,12 +70,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _load(self, id: str, year: int | None, **options):
-        version = services.load_shipped(id, acting_user="openita framework load")
+        version = services.load_shipped(id, acting_user=LOADER)
         self.stdout.write(f"loaded {version.code} (checksum {version.checksum[:12]})")
         if year is not None:
             target = AssessmentYear.objects.filter(fiscal_year=year).first()
             if target is None:
                 raise CommandError(f"no assessment year {year}")
-            calendar.attach_framework(target, version, acting_user="openita framework load")
+            calendar.attach_framework(target, version, acting_user=LOADER)
             self.stdout.write(f"year {year} now uses {version.code}")
 

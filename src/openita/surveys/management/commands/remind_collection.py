@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from openita.calendars import services as calendar
+from openita.core.audit import SystemActor
 from openita.surveys import reminders
 
 
@@ -29,7 +30,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{item.enrolment.agency.code}  {short}")
             return
         sent = reminders.send_reminders(
-            year, acting_user="openita remind-collection", site_url=settings.OPENITA_SITE_URL)
+            year, acting_user=SystemActor("openita remind-collection"),
+            site_url=settings.OPENITA_SITE_URL)
         self.stdout.write(f"Reminded {sent.agencies} agencies ({sent.people} people).")
         if sent.failed:
             raise CommandError(f"The mail to {sent.failed} agencies could not be sent.")
