@@ -33,6 +33,7 @@ from openita.scoring import check_response  # noqa: E402
 FRAMEWORK = loader.get("ita-2564")
 CODE = os.environ["BENCH_CODE"]
 ENROLMENT = int(os.environ["BENCH_ENROLMENT"])
+ROUND = os.environ.get("BENCH_ROUND", "")
 SALT = f"openita.survey:IIT:{CODE}"
 COOKIE = f"ita_iit_{CODE}"
 INSERT = ("INSERT INTO surveys_response (id, enrolment_id, instrument, channel, "
@@ -65,7 +66,7 @@ def application(environ, start_response):
     fresh, count, _ = pipe.execute()
     flags = [] if fresh and count <= 60 else ["flagged"]
     # Its own receipts: the same cookies were just sent to openita, and must insert again.
-    receipt = hashlib.sha256(f"receipt:floor:{progress['k']}".encode()).hexdigest()
+    receipt = hashlib.sha256(f"receipt:floor:{ROUND}:{progress['k']}".encode()).hexdigest()
     pg.execute(INSERT, [uuid.uuid4(), ENROLMENT, json.dumps(answers), json.dumps(flags),
                         dt.date.today(), receipt])
     start_response("302 Found", [("Location", f"/go/iit/{CODE}/thanks/"),

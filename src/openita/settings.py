@@ -55,12 +55,18 @@ def _env_int(name: str, default: int) -> int:
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        config: dict[str, Any] = dict(
-            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        # No health check (a SELECT 1 before the first query of every request): the
+        # survey INSERT reopens a connection that died while idle by itself, and any other
+        # request that meets one fails once, after which Django closes it.
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3",
                   "NAME": str(DATA_DIR / "openita.sqlite3")}
+    if config["ENGINE"].endswith("postgresql"):
+        # Parameters travel apart from the statement and a statement run often is prepared
+        # once per connection (psycopg), instead of quoting every value into the SQL text.
+        config.setdefault("OPTIONS", {})["server_side_binding"] = True
     if config["ENGINE"].endswith("sqlite3"):
         # IMMEDIATE transactions take the write lock up front, so two writers queue instead
         # of failing half-way; WAL lets readers go on while one writes.

@@ -8,6 +8,7 @@ so it is believed only as far as proxies we trust wrote it: ``OPENITA_TRUSTED_PR
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -83,6 +84,7 @@ def client_address(meta: Mapping[str, str]) -> str:
     return str(client)
 
 
+@functools.lru_cache(maxsize=65536)  # the same few proxies and clients, request after request
 def _parse(value: str) -> Address | None:
     """An address from REMOTE_ADDR or one X-Forwarded-For entry, or None if it is none."""
     text = value.strip()

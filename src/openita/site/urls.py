@@ -25,6 +25,9 @@ agency_patterns = [
 account_patterns = [*account_urls.urlpatterns, *agency_urls.accounts_urlpatterns]
 
 urlpatterns = [
+    # First: the respondents' pages take most of the requests on deadline day, and the
+    # resolver tries the patterns in order.
+    path("go/", include("openita.surveys.urls")),
     path("", include((site_patterns, "site"))),
     path("", include("openita.core.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -32,5 +35,4 @@ urlpatterns = [
     path("agencies/", include((agency_patterns, "agencies"))),
     path("years/", include("openita.calendars.urls")),
     path("frameworks/", include("openita.frameworks.urls")),
-    path("go/", include("openita.surveys.urls")),
 ]

@@ -9,6 +9,7 @@ device). The cookie is deleted once the response is stored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -146,7 +147,11 @@ def network(meta: dict) -> str:
     /64, the block one household or phone usually holds, so rotating addresses inside it
     does not escape the limits.
     """
-    client = client_address(meta)
+    return _network_of(client_address(meta))
+
+
+@functools.lru_cache(maxsize=65536)
+def _network_of(client: str) -> str:
     try:
         parsed = ipaddress.ip_address(client)
     except ValueError:

@@ -77,12 +77,18 @@ def link_for(enrolment: Enrolment) -> SurveyLink:
     return link
 
 
+# Part of the cache key: servers of a new release never read facts of the old shape that
+# the shared cache may still hold.
+FACTS_VERSION = 2
+
+
 @dataclass(frozen=True)
 class SurveyFacts:
     """What every respondent page needs about a link, cached briefly (see open_survey)."""
 
     enrolment: Enrolment
-    windows: dict  # phase -> (opens_on, closes_on with extensions for this agency)
+    # phase -> (the moment it opens, the moment it closes with this agency's extensions)
+    windows: dict[str, tuple[dt.datetime, dt.datetime] | None]
     checksum: str
 
 
@@ -92,10 +98,11 @@ def _facts(code: str) -> SurveyFacts | None:
     if link is None:
         return None
     enrolment = link.enrolment
-    statuses = {}
+    statuses: dict[str, tuple[dt.datetime, dt.datetime] | None] = {}
     for phase in PHASES.values():
         status = calendar.phase_status(enrolment.year, phase, enrolment.agency)
-        statuses[phase] = (status.opens_on, status.closes_on) if status else None
+        statuses[phase] = (calendar.opening_moment(status.opens_on),
+                           calendar.closing_moment(status.closes_on)) if status else None
     version = enrolment.year.framework
     return SurveyFacts(enrolment, statuses, version.checksum if version else "")
 
@@ -125,7 +132,7 @@ def survey_facts(code: str) -> SurveyFacts | None:
     local = _LOCAL_FACTS.get(code)
     if local is not None and local[0] > now:  # this process asked moments ago
         return local[1]
-    key = f"survey-facts:{code}"
+    key = f"survey-facts:{FACTS_VERSION}:{code}"
     try:
         facts, reachable = cache.get(key), True
     except (RedisError, OSError):  # the cache is down: the database answers, kept below
@@ -159,7 +166,7 @@ def open_survey(code: str, instrument: str, now: dt.datetime | None = None):
     window = facts.windows.get(phase)
     now = now or timezone.now()
     if window is None or not calendar.year_is_open(enrolment.year) or not (
-            calendar.opening_moment(window[0]) <= now < calendar.closing_moment(window[1])):
+            window[0] <= now < window[1]):
         calendar.require_open(enrolment.year, phase, enrolment.agency, now)  # says why
     return enrolment, frameworks.framework_by_checksum(version_id, facts.checksum)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from functools import wraps
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -44,8 +45,16 @@ def survey_view(view):
     return wrapper
 
 
-def _go(survey: dict, step: str, *args) -> str:
-    return reverse(f"surveys:{step}", args=[survey["slug"], survey["code"], *args])
+def _go(survey: dict, step: str, *args: int) -> str:
+    # Redirects take this path as it is (HttpResponseRedirect): django.shortcuts.redirect
+    # would first try the path as a view name, an exception per request on deadline day.
+    return _path(get_script_prefix(), step, survey["slug"], survey["code"], *args)
+
+
+@functools.lru_cache(maxsize=16384)  # a handful of paths per survey, asked again and again
+def _path(prefix: str, step: str, *args: object) -> str:
+    """``prefix`` (the script prefix, which reverse() reads too) is only part of the key."""
+    return reverse(f"surveys:{step}", args=args)
 
 
 def _save(response: HttpResponse, survey: dict) -> HttpResponse:
@@ -95,7 +104,7 @@ def start(request: HttpRequest, survey: dict) -> HttpResponse:
             progress.access_code = services.normalise_access_code(code)
         if not errors:
             progress.eligible = True
-            return _save(redirect(_next_step(survey)), survey)
+            return _save(HttpResponseRedirect(_next_step(survey)), survey)
     return _render(request, survey, "start.html", {
         "needs_code": needs_code, "errors": errors,
         "respondent_types": RespondentType.choices}, status=400 if errors else 200)
@@ -106,7 +115,7 @@ def start(request: HttpRequest, survey: dict) -> HttpResponse:
 def phone(request: HttpRequest, survey: dict) -> HttpResponse:
     progress = survey["progress"]
     if survey["instrument"] != Instrument.EIT or not progress.eligible:
-        return redirect(_next_step(survey))
+        return HttpResponseRedirect(_next_step(survey))
     error = None
     if request.method == "POST":
         try:
@@ -116,7 +125,7 @@ def phone(request: HttpRequest, survey: dict) -> HttpResponse:
         except ActionRefused as refusal:
             error = refusal.message
         else:
-            return _save(redirect(_go(survey, "verify")), survey)
+            return _save(HttpResponseRedirect(_go(survey, "verify")), survey)
     return _render(request, survey, "phone.html", {"error": error},
                    status=400 if error else 200)
 
@@ -126,7 +135,7 @@ def phone(request: HttpRequest, survey: dict) -> HttpResponse:
 def verify(request: HttpRequest, survey: dict) -> HttpResponse:
     progress = survey["progress"]
     if survey["instrument"] != Instrument.EIT or not progress.phone or progress.verified:
-        return redirect(_next_step(survey))
+        return HttpResponseRedirect(_next_step(survey))
     error = None
     if request.method == "POST":
         try:
@@ -137,7 +146,7 @@ def verify(request: HttpRequest, survey: dict) -> HttpResponse:
             error = refusal.message
         else:
             progress.verified, progress.phone = True, ""  # the number leaves the cookie too
-            return _save(redirect(_go(survey, "page", 1)), survey)
+            return _save(HttpResponseRedirect(_go(survey, "page", 1)), survey)
     masked = f"{progress.phone[:3]}-xxx-{progress.phone[-4:]}"
     return _render(request, survey, "verify.html", {"error": error, "masked": masked},
                    status=400 if error else 200)
@@ -151,7 +160,7 @@ def _ready(survey: dict) -> bool:
 @survey_view
 def page(request: HttpRequest, survey: dict, number: int) -> HttpResponse:
     if not _ready(survey):
-        return redirect(_next_step(survey))
+        return HttpResponseRedirect(_next_step(survey))
     pages = respondent.pages(survey["framework"], survey["instrument"])
     if not 1 <= number <= len(pages):
         raise Http404
@@ -163,7 +172,7 @@ def page(request: HttpRequest, survey: dict, number: int) -> HttpResponse:
         if not errors:
             target = (_go(survey, "page", number + 1) if number < len(pages)
                       else _go(survey, "review"))
-            return _save(redirect(target), survey)
+            return _save(HttpResponseRedirect(target), survey)
     rows = respondent.question_rows(survey["framework"], questions, answers)
     return _render(request, survey, "page.html", {
         "number": number, "indicator": indicator, "rows": rows, "errors": errors,
@@ -180,12 +189,12 @@ def review(request: HttpRequest, survey: dict) -> HttpResponse:
     survey's facts come from the cache, the answers from the respondent's cookie, one
     INSERT, no session)."""
     if not _ready(survey):
-        return redirect(_next_step(survey))
+        return HttpResponseRedirect(_next_step(survey))
     progress = survey["progress"]
     missing = respondent.first_unanswered_page(survey["framework"], survey["instrument"],
                                                progress.answers)
     if missing is not None:
-        return redirect(_go(survey, "page", missing))
+        return HttpResponseRedirect(_go(survey, "page", missing))
     error = None
     if request.method == "POST":
         try:
@@ -195,7 +204,7 @@ def review(request: HttpRequest, survey: dict) -> HttpResponse:
             error = refusal.message
         else:
             # The thank-you page is reached only after the response has committed.
-            response = redirect(_go(survey, "thanks"))
+            response = HttpResponseRedirect(_go(survey, "thanks"))
             respondent.forget(response, survey["instrument"], survey["code"])
             return response
     return _render(request, survey, "review.html", {"error": error},

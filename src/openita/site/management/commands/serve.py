@@ -16,8 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("OPENITA_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--workers", type=int,
+                            default=int(os.environ.get("WEB_WORKERS", WORKERS)))
+        parser.add_argument("--threads", type=int, default=THREADS)
 
     def handle(self, *args, bind: str, workers: int, threads: int, **options):
         # Hashed, compressed copies of the static files, so browsers may cache them forever;
@@ -28,7 +29,20 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"openita on http://{bind}/  (Ctrl+C stops it)")
         sys.stdout.flush()
-        argv = [sys.executable, "-m", "gunicorn", "openita.site.wsgi:application", "--bind", bind,
-                "--workers", str(workers), "--threads", str(threads), "--preload",
-                "--access-logfile", "-", "--log-level", "warning"]
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, gunicorn_argv(APPLICATION, bind, workers, threads))
+
+
+APPLICATION = "openita.site.wsgi:application"
+# One worker process per core of a two-core server, each with a few threads for requests
+# that wait on the database (measured in bench/submit.py: more processes than cores cost
+# more CPU per request in switching than they gain).
+WORKERS = 2
+THREADS = 4
+
+
+def gunicorn_argv(application: str, bind: str, workers: int, threads: int) -> list[str]:
+    """How openita runs gunicorn (bench/submit.py starts its comparison apps the same way):
+    the application loaded once before the workers fork, an access log on stdout."""
+    return [sys.executable, "-m", "gunicorn", application, "--bind", bind,
+            "--workers", str(workers), "--threads", str(threads), "--preload",
+            "--access-logfile", "-", "--log-level", "warning"]
