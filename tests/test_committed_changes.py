@@ -165,6 +165,14 @@ def test_an_invitation_is_mailed_only_once_it_has_committed(world):
     assert Invitation.objects.filter(email="deputy@example.test").exists()
 
 
+def test_a_role_given_to_an_existing_account_is_mailed_once_it_has_committed(world):
+    accounts.invite(world.admin_b.email, Role.AGENCY_EXECUTIVE, acting_user=world.nacc,
+                    agency=world.agency_a)
+    [message] = mail.outbox
+    assert message.to == [world.admin_b.email]
+    assert actions()[-1] == "role.grant"
+
+
 def test_an_invitation_rolled_back_with_its_caller_sends_nothing(world):
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         accounts.invite("deputy@example.test", Role.AGENCY_EXECUTIVE,

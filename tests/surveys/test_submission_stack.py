@@ -8,7 +8,8 @@ from http.cookies import SimpleCookie
 
 import pytest
 from django.core import signing
-from django.db import OperationalError, connections
+from django.db import OperationalError, connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -91,6 +92,19 @@ def test_the_thanks_redirect_is_never_cached_and_carries_the_security_headers(su
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Content-Language"] == "th"
     assert "Cookie" in headers["Vary"]
+
+
+def test_a_submission_costs_one_statement_and_no_session(survey, settings):
+    """Deadline day: with the survey's facts cached, storing a response is the INSERT and
+    nothing else, and no session is read or written (no cookie but the deleted one)."""
+    settings.OPENITA_SURVEY_CACHE_SECONDS = 30
+    post(review(survey.code), progress_cookie(survey.code))  # caches the survey's facts
+    with CaptureQueriesContext(connection) as queries:
+        status, headers, _ = post(review(survey.code), progress_cookie(survey.code))
+    assert status == 302 and Response.objects.count() == 2
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    cookies = [v for k, v in headers if k == "Set-Cookie"]
+    assert len(cookies) == 1 and respondent.cookie_name("IIT", survey.code) in cookies[0]
 
 
 def test_a_double_tap_stores_one_response(survey):

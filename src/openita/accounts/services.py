@@ -237,9 +237,12 @@ def open_invitations():
 
 
 @transaction.atomic
-def change_password(form: Any, *, acting_user: User) -> User:
-    """Save a validated password-change form and audit it (never the password itself)."""
-    user = form.save()
+def change_password(new_password: str, *, acting_user: User) -> User:
+    """The person sets a new password (the form has checked the old one and the password
+    rules); audited, never the password itself."""
+    user = User.objects.select_for_update().get(pk=acting_user.pk)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
     audit.record(AuditAction.PASSWORD_CHANGE, actor=acting_user, obj=user)
     return user
 

@@ -39,7 +39,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     request: AuthenticatedRequest  # behind login_required, as Django's own view is
 
     def form_valid(self, form):
-        user = services.change_password(form, acting_user=self.request.user)
+        user = services.change_password(form.cleaned_data["new_password1"],
+                                        acting_user=self.request.user)
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("Your password is changed."))
         return redirect("site:home")
