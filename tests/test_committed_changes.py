@@ -8,7 +8,6 @@ production: no test transaction around them (``transactional_db``), so a missing
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from io import StringIO
 
@@ -17,7 +16,6 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from openita.accounts import services as accounts
 from openita.accounts.models import Invitation, Role
@@ -26,16 +24,12 @@ from openita.agencies import services as agencies
 from openita.agencies.models import Agency
 from openita.calendars.models import (
     AssessmentYear,
-    Enrolment,
-    EnrolmentState,
-    Phase,
-    PhaseWindow,
 )
 from openita.core.models import AuditEntry
 from openita.surveys import services as surveys
 from openita.surveys.models import CollectionReminder, Response
 from tests.personas import build_world
-from tests.surveys.conftest import iit_answers
+from tests.surveys.conftest import iit_answers, open_collection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,16 +41,8 @@ def world():
 
 @pytest.fixture
 def collecting(world):
-    """A year whose IIT and EIT windows opened ten days ago, agency A enrolled."""
-    today = timezone.localdate()
-    PhaseWindow.objects.filter(year=world.year, phase__in=[
-        Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
-        opens_on=today - dt.timedelta(days=10), closes_on=today + dt.timedelta(days=20))
-    world.enrolment = Enrolment.objects.create(
-        agency=world.agency_a, year=world.year, state=EnrolmentState.HEADCOUNT_APPROVED,
-        headcount=120)
-    world.link = surveys.link_for(world.enrolment)
-    return world
+    """Collection open for ten days (reminders start after a week), agency A enrolled."""
+    return open_collection(world, opened_days_ago=10)
 
 
 def actions() -> list[str]:

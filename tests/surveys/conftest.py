@@ -11,17 +11,24 @@ from openita.calendars.models import Enrolment, EnrolmentState, Phase, PhaseWind
 from openita.surveys import services
 
 
-@pytest.fixture
-def collecting(world):
+def open_collection(world, opened_days_ago: int = 3):
+    """Open the world's IIT and EIT windows and enrol agency A with an approved headcount
+    and its survey link (``world.enrolment``, ``world.link``)."""
     today = timezone.localdate()
     PhaseWindow.objects.filter(year=world.year, phase__in=[
         Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
-        opens_on=today - dt.timedelta(days=3), closes_on=today + dt.timedelta(days=20))
+        opens_on=today - dt.timedelta(days=opened_days_ago),
+        closes_on=today + dt.timedelta(days=20))
     world.enrolment = Enrolment.objects.create(
         agency=world.agency_a, year=world.year, state=EnrolmentState.HEADCOUNT_APPROVED,
         headcount=120)
     world.link = services.link_for(world.enrolment)
     return world
+
+
+@pytest.fixture
+def collecting(world):
+    return open_collection(world)
 
 
 def iit_answers(level: int = 4) -> dict:
