@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from django.conf import settings
 
@@ -25,3 +26,10 @@ def messages_of(response) -> list[str]:
 
 def audit_actions() -> list[str]:
     return list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+
+
+def invitation_token(text: str) -> str:
+    """The token of the invitation link in a mail's text (…/accounts/invite/<token>/)."""
+    found = re.search(r"/accounts/invite/([^/\s]+)/", text)
+    assert found, f"no invitation link in {text!r}"
+    return found.group(1)

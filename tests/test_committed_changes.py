@@ -13,21 +13,22 @@ from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from openita.accounts import services as accounts
-from openita.accounts.models import Invitation, Role
+from openita.accounts.models import Invitation, Role, RoleGrant
 from openita.agencies import registry_io
 from openita.agencies import services as agencies
 from openita.agencies.models import Agency
-from openita.calendars.models import (
-    AssessmentYear,
-)
+from openita.calendars import enrolment as enrolments
+from openita.calendars.models import AssessmentYear, Enrolment, EnrolmentState
 from openita.core.models import AuditEntry
 from openita.surveys import services as surveys
 from openita.surveys.models import CollectionReminder, Response
+from openita.surveys.quality import set_excluded
 from tests.personas import build_world
 from tests.surveys.conftest import iit_answers, open_collection
 
@@ -52,9 +53,13 @@ def actions() -> list[str]:
 # --- commands ----------------------------------------------------------------------------
 
 
-def test_remind_collection_mails_after_commit_and_records_each_reminder(collecting):
+def test_remind_collection_mails_after_commit_and_records_each_reminder(collecting,
+                                                                        settings):
+    settings.EMAIL_BACKEND = "tests.test_committed_changes.AfterCommitBackend"
+    AfterCommitBackend.seen = []
     out = StringIO()
     call_command("remind_collection", stdout=out)
+    assert AfterCommitBackend.seen == [(False, 1)]  # no transaction open, the claim visible
     assert "Reminded 1 agencies (2 people)." in out.getvalue()
     [message] = mail.outbox
     assert sorted(message.to) == ["admin.a@example.test", "exec.a@example.test"]
@@ -73,6 +78,24 @@ def test_remind_collection_reports_a_mail_that_failed_and_keeps_the_agency_due(
         call_command("remind_collection", stdout=StringIO())
     assert not CollectionReminder.objects.exists()
     assert actions()[-2:] == ["surveys.remind", "surveys.remind_failed"]
+
+
+class AfterCommitBackend(locmem.EmailBackend):
+    """The test outbox, noting for each mail whether a transaction was open as it left and
+    how many reminder claims another connection could see by then."""
+
+    seen: list[tuple[bool, int]] = []
+
+    def send_messages(self, messages):
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM {CollectionReminder._meta.db_table}")
+                visible = cursor.fetchone()[0]
+        finally:
+            other.close()
+        AfterCommitBackend.seen.append((connection.in_atomic_block, visible))
+        return super().send_messages(messages)
 
 
 class RefusingBackend:
@@ -145,9 +168,10 @@ def test_framework_load_gives_a_year_its_framework(world):
 
 def test_an_invitation_is_mailed_only_once_it_has_committed(world):
     accounts.invite("deputy@example.test", Role.AGENCY_EXECUTIVE, acting_user=world.admin_a,
-                    agency=world.agency_a, accept_url=lambda token: f"https://x/{token}")
+                    agency=world.agency_a, site_url="https://x.example")
     [message] = mail.outbox
-    assert message.to == ["deputy@example.test"] and "https://x/" in message.body
+    assert message.to == ["deputy@example.test"]
+    assert "https://x.example/accounts/invite/" in message.body
     assert Invitation.objects.filter(email="deputy@example.test").exists()
 
 
@@ -207,3 +231,30 @@ def test_a_respondents_submission_commits_on_its_own(collecting):
     again = surveys.submit(collecting.enrolment, "IIT", iit_answers(), submission_key="k1")
     assert not first.replayed and again.replayed and again.response.pk == first.response.pk
     assert Response.objects.count() == 1
+
+
+def test_registration_and_the_headcount_commit_under_their_row_lock(world):
+    enrolments.enrol(world.agency_a, world.year, acting_user=world.admin_a)
+    enrolments.submit_headcount(world.agency_a, world.year, 64, acting_user=world.admin_a)
+    enrolments.approve_headcount(world.agency_a, world.year, acting_user=world.executive_a)
+    stored = Enrolment.objects.get(agency=world.agency_a, year=world.year)
+    assert (stored.state, stored.headcount) == (EnrolmentState.HEADCOUNT_APPROVED, 64)
+    assert actions() == ["enrolment.register", "enrolment.submit_headcount",
+                         "enrolment.approve_headcount"]
+
+
+def test_a_role_is_revoked_under_its_row_lock(world):
+    grant = RoleGrant.objects.get(user=world.executive_a)
+    accounts.revoke_role(grant, "ย้ายหน่วยงาน", acting_user=world.admin_a)
+    assert RoleGrant.objects.get(pk=grant.pk).revoked_at is not None
+    assert actions() == ["role.revoke"]
+
+
+def test_codes_are_issued_and_a_response_excluded_with_their_audit_rows(collecting):
+    [code] = surveys.issue_access_codes(collecting.enrolment, 1,
+                                        acting_user=collecting.admin_a)
+    stored = surveys.submit(collecting.enrolment, "IIT", iit_answers(), submission_key="k2",
+                            access_code=surveys.normalise_access_code(code)).response
+    set_excluded(stored, True, "ตอบซ้ำ", acting_user=collecting.nacc)
+    assert Response.objects.get(pk=stored.pk).excluded
+    assert actions() == ["surveys.issue_codes", "response.exclude"]

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.staticfiles import views as staticfiles_views
+from django.core import mail
+from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views import i18n, static
 
@@ -29,6 +31,7 @@ from openita.calendars.models import AssessmentYear, Enrolment, Phase, PhaseWind
 from openita.core.models import AuditEntry
 from openita.surveys import services as surveys
 from openita.surveys.models import Instrument, Response
+from tests.helpers import invitation_token
 from tests.personas import PERSONAS, World
 from tests.surveys.conftest import (
     collecting,  # noqa: F401 (the fixture, for ``matrix``)
@@ -301,16 +304,11 @@ def test_every_route_has_an_expectation_and_every_expectation_a_route():
 
 def _invited(world: World, email: str) -> tuple[Any, str]:
     """An open invitation to be A's executive, sent by A's administrator, and its token."""
-    tokens: list[str] = []
-
-    def link(token: str) -> str:
-        tokens.append(token)
-        return f"https://openita.example.test/accounts/invite/{token}/"
-
-    invitation, _grant = accounts.invite(email, Role.AGENCY_EXECUTIVE, acting_user=world.admin_a,
-                                         full_name="ผู้ได้รับเชิญ", agency=world.agency_a,
-                                         accept_url=link)
-    return invitation, tokens[0]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitation, _grant = accounts.invite(
+            email, Role.AGENCY_EXECUTIVE, acting_user=world.admin_a, full_name="ผู้ได้รับเชิญ",
+            agency=world.agency_a, site_url="https://openita.example.test")
+    return invitation, invitation_token(mail.outbox[-1].body)
 
 
 @pytest.fixture

@@ -55,9 +55,9 @@ def _env_int(name: str, default: int) -> int:
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        # No health check (a SELECT 1 before the first query of every request): the
-        # survey INSERT reopens a connection that died while idle by itself, and any other
-        # request that meets one fails once, after which Django closes it.
+        # No health check (a SELECT 1 round trip before the first query of every request).
+        # After a database restart the first request to meet each kept connection fails
+        # once and Django replaces the connection; the survey INSERT retries by itself.
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)

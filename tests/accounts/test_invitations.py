@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +25,7 @@ from openita.core.errors import ActionRefused
 from openita.core.models import AuditEntry
 from tests.helpers import audit_actions as _actions
 from tests.helpers import english as _english
+from tests.helpers import invitation_token
 from tests.helpers import messages_of as _messages
 from tests.helpers import page_text as _text
 
@@ -152,10 +154,10 @@ def test_the_invitation_link_works_only_once(
 
 
 def test_the_service_accepts_a_token_once(world):
-    tokens = []
-    services.invite(NEW_EMAIL, Role.AGENCY_ADMIN, acting_user=world.admin_a,
-                    agency=world.agency_a, accept_url=lambda token: tokens.append(token) or "")
-    [token] = tokens
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.invite(NEW_EMAIL, Role.AGENCY_ADMIN, acting_user=world.admin_a,
+                        agency=world.agency_a)
+    token = invitation_token(mail.outbox[-1].body)
     person = services.accept_invitation(token, "คนแรก", NEW_PASSWORD)
     with pytest.raises(ActionRefused):
         services.accept_invitation(token, "คนที่สอง", NEW_PASSWORD)

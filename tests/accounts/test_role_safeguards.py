@@ -12,6 +12,7 @@ from openita.calendars import enrolment as enrolments
 from openita.calendars.models import Enrolment, EnrolmentState
 from openita.core.errors import ActionRefused
 from openita.core.models import AuditEntry
+from tests.helpers import invitation_token
 
 
 def test_an_agency_admin_cannot_make_themselves_the_executive(world, client_for):
@@ -42,9 +43,8 @@ def _invite(world) -> str:
         patch.setattr(services, "_send", lambda to, template, context: tokens.append(
             context.get("link")))
         services.invite("new.colleague@example.test", Role.AGENCY_ADMIN,
-                        acting_user=world.admin_a, agency=world.agency_a,
-                        accept_url=lambda token: token)
-    return tokens[0]
+                        acting_user=world.admin_a, agency=world.agency_a)
+    return invitation_token(tokens[0])
 
 
 def test_nacc_withdraws_an_open_invitation_and_its_link_stops_working(world, client_for):

@@ -31,6 +31,8 @@ def test_enrolments_and_their_survey_links_survive_the_move():
     enrolment = old.get_model("agencies", "Enrolment").objects.create(
         agency=agency, year=year, state="headcount_approved", headcount=42)
     old.get_model("surveys", "SurveyLink").objects.create(enrolment=enrolment, code="abc234")
+    content_types = old.get_model("contenttypes", "ContentType").objects
+    content_types.get_or_create(app_label="agencies", model="enrolment")
     try:
         new = _migrate(AFTER)
         moved = new.get_model("calendars", "Enrolment").objects.get(pk=enrolment.pk)
@@ -40,5 +42,17 @@ def test_enrolments_and_their_survey_links_survive_the_move():
         assert link.enrolment_id == moved.pk
         assert "calendars_enrolment" in connection.introspection.table_names()
         assert "agencies_enrolment" not in connection.introspection.table_names()
+        # The renamed table takes new rows (its key sequence came along) and its foreign
+        # keys still hold.
+        other = new.get_model("agencies", "Agency").objects.create(
+            code="SAO-NEW", name_th="อบต. ใหม่", kind="sao", size_class="S")
+        added = new.get_model("calendars", "Enrolment").objects.create(agency=other,
+                                                                       year_id=year.pk)
+        assert added.pk > moved.pk
+        new.get_model("surveys", "Response").objects.create(
+            enrolment=added, instrument="IIT", answers={}, submitted_on="2026-01-01",
+            receipt="r1")
+        assert new.get_model("contenttypes", "ContentType").objects.filter(
+            app_label="calendars", model="enrolment").exists()
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

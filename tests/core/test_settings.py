@@ -140,6 +140,17 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
                "WARNING"]
     started = _start(tmp_path, command,
                      OPENITA_ENV="production", SECRET_KEY=_key(),
-                     ALLOWED_HOSTS="ita.example.go.th", DATABASE_URL=POSTGRES)
+                     ALLOWED_HOSTS="ita.example.go.th", DATABASE_URL=POSTGRES,
+                     OPENITA_TRUSTED_PROXIES="10.0.0.0/24")
     assert started.returncode == 0, started.stderr
     assert "no issues" in started.stdout
+
+
+def test_check_deploy_warns_when_no_proxy_is_named(tmp_path):
+    command = [sys.executable, "-m", "openita.cli", "check", "--deploy", "--fail-level",
+               "WARNING"]
+    started = _start(tmp_path, command,
+                     OPENITA_ENV="production", SECRET_KEY=_key(),
+                     ALLOWED_HOSTS="ita.example.go.th", DATABASE_URL=POSTGRES)
+    assert started.returncode != 0
+    assert "openita.core.W001" in started.stderr + started.stdout

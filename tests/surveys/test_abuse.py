@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client, override_settings
 from django.utils import translation
 
 from openita.calendars.models import Enrolment, EnrolmentState
 from openita.core.errors import ActionRefused
-from openita.surveys import respondent, services, sms
+from openita.surveys import services, sms
 from openita.surveys.models import AccessCode, PhoneClaim, Response
 from tests.surveys.conftest import iit_answers
 
@@ -92,7 +94,7 @@ def test_wrong_tries_do_not_extend_a_code_and_are_counted_once_each(collecting, 
     phone = services.send_otp(collecting.enrolment, "0812345678", session_key="a",
                               address="1.1.1.1")
     real = _sent_code()
-    clock = [respondent.time.time()]
+    clock = [time.time()]
     monkeypatch.setattr(services.time, "time", lambda: clock[0])
     for _ in range(3):
         clock[0] += 100
@@ -121,10 +123,11 @@ def test_guessing_codes_is_limited_per_network(collecting):
 
 
 def test_a_replay_keeps_the_first_responses_flags_and_adds_no_row(collecting):
+    now = int(time.time())
     first = services.submit(collecting.enrolment, "EIT", {"e1": 1}, submission_key="k",
-                            respondent_type="person", flags=lambda: ["too_fast"])
+                            respondent_type="person", network="192.0.2.1", started=now)
     again = services.submit(collecting.enrolment, "EIT", {"e1": 1}, submission_key="k",
-                            respondent_type="person", flags=lambda: ["burst"])
+                            respondent_type="person", network="192.0.2.1", started=now - 600)
     assert again.replayed and again.response.pk == first.response.pk
     assert list(Response.objects.values_list("flags", flat=True)) == [["too_fast"]]
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from openita.calendars.models import Enrolment, EnrolmentState
 from openita.core.models import AuditEntry
-from openita.surveys import respondent
+from openita.surveys import quality
 from openita.surveys.models import Response
 from openita.surveys.overview import collection_rows
 from tests.helpers import english, page_text
@@ -84,17 +84,17 @@ def test_a_consultant_enters_a_telephone_interview_once(collecting, client_for):
 
 
 def test_quality_signals_catch_speed_sameness_and_bursts(collecting, settings):
-    now = int(respondent.time.time())
+    now = int(quality.time.time())
     answers = {f"k{n}": 4 for n in range(12)}
-    flags = respondent.quality_flags(1, "IIT", answers, now, "1.2.3.4")
+    flags = quality.measure(1, "IIT", answers, now, "1.2.3.4")
     assert {"too_fast", "straight_line"} <= set(flags)
-    again = respondent.quality_flags(1, "IIT", answers, now - 3600, "1.2.3.4")
+    again = quality.measure(1, "IIT", answers, now - 3600, "1.2.3.4")
     assert "same_answers_same_network" in again and "too_fast" not in again
     varied = {f"k{n}": 1 + n % 4 for n in range(12)}
-    assert respondent.quality_flags(1, "IIT", varied, now - 3600, "5.6.7.8") == []
-    for _ in range(respondent.BURST_LIMIT):
-        respondent.quality_flags(2, "EIT", {"e1": 1}, now - 3600, "x")
-    assert "burst" in respondent.quality_flags(2, "EIT", {"e1": 2}, now - 3600, "y")
+    assert quality.measure(1, "IIT", varied, now - 3600, "5.6.7.8") == []
+    for _ in range(quality.BURST_LIMIT):
+        quality.measure(2, "EIT", {"e1": 1}, now - 3600, "x")
+    assert "burst" in quality.measure(2, "EIT", {"e1": 2}, now - 3600, "y")
     assert Response.objects.count() == 0  # signals are computed, not stored on their own
 
 
@@ -113,10 +113,10 @@ def test_quality_signals_use_one_redis_round_trip_when_redis_is_configured(setti
     settings.REDIS_URL = url
     client = redis_client()
     assert client is not None and client is redis_client()  # one client per process
-    now = int(respondent.time.time())
+    now = int(quality.time.time())
     answers = {f"k{n}": 1 + n % 4 for n in range(12)}
-    assert respondent.quality_flags(7, "EIT", answers, now - 3600, "9.9.9.9") == []
-    again = respondent.quality_flags(7, "EIT", answers, now - 3600, "9.9.9.9")
+    assert quality.measure(7, "EIT", answers, now - 3600, "9.9.9.9") == []
+    again = quality.measure(7, "EIT", answers, now - 3600, "9.9.9.9")
     assert again == ["same_answers_same_network"]
     assert any(key.startswith(b"openita:q-same:") for key in client.keys())
     client.flushdb()

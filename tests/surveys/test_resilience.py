@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import translation
 
 from openita.core.errors import ActionRefused
-from openita.surveys import respondent, services
+from openita.surveys import quality, respondent, services
 from openita.surveys.models import PhoneClaim, Response
 from tests.surveys.conftest import iit_answers
 
@@ -22,7 +21,7 @@ class DownCache:
 
 
 def test_a_response_is_stored_when_the_quality_counters_are_down(collecting, monkeypatch):
-    monkeypatch.setattr(respondent, "_remember", _unreachable)
+    monkeypatch.setattr(quality, "_remember", _unreachable)
     progress = respondent.Progress(eligible=True, started=0)
     progress.answers = iit_answers()
     collecting.year.iit_requires_access_code = False
@@ -51,15 +50,6 @@ def test_one_time_passwords_are_refused_politely_when_the_cache_is_down(collecti
     with pytest.raises(ActionRefused):
         services.verify_otp(collecting.enrolment, "0812345678", "123456", address="192.0.2.1")
     assert not PhoneClaim.objects.exists()
-
-
-def test_an_old_sqlite_is_refused_at_start(monkeypatch):
-    from openita.surveys import checks
-
-    monkeypatch.setattr(checks.sqlite3, "sqlite_version_info", (3, 31, 1))
-    errors = checks.sqlite_can_store_responses(None)
-    expected = ["openita.surveys.E001"] if connection.vendor == "sqlite" else []
-    assert [e.id for e in errors] == expected
 
 
 def test_ipv4_users_on_a_dual_stack_server_are_told_apart():

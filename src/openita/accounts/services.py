@@ -17,6 +17,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,14 +137,15 @@ def _token_hash(token: str) -> str:
 
 @transaction.atomic
 def invite(
-    email: str, role: str, *, acting_user: User, full_name: str = "", accept_url: Any = None,
+    email: str, role: str, *, acting_user: User, full_name: str = "", site_url: str = "",
     **target: Any,
 ) -> tuple[Invitation | None, RoleGrant | None]:
     """Invite a person to a role by e-mail.
 
     If the address already has an account, the role is granted at once and the person is
     told by e-mail; otherwise an invitation with a secret link is sent (valid for
-    ``OPENITA_INVITATION_DAYS``). ``accept_url`` turns a token into an absolute link.
+    ``OPENITA_INVITATION_DAYS``). ``site_url`` (scheme and host, e.g. the address the
+    inviting person is using) begins the link; ``OPENITA_SITE_URL`` when empty.
     """
     require_may_grant(acting_user, role, target)
     kwargs = _target_kwargs(role, target)
@@ -162,7 +164,8 @@ def invite(
     )
     audit.record(AuditAction.INVITATION_CREATE, actor=acting_user, obj=invitation,
                  after={"email": email, "role": role, "target": _target_label(kwargs)})
-    link = accept_url(token) if accept_url else token
+    base = (site_url or settings.OPENITA_SITE_URL).rstrip("/")
+    link = base + reverse("accounts:accept", args=[token])
     _send(email, "accounts/email/invitation.txt", {"invitation": invitation, "link": link})
     return invitation, None
 

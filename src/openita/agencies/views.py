@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,7 +14,7 @@ from openita.accounts import services as accounts
 from openita.accounts.http import AuthenticatedRequest
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, posted_files, refuse_into_form
+from openita.core.web import posted, posted_files, refuse_into_form, site_url
 
 from . import registry_io, services
 from .forms import (
@@ -145,8 +144,7 @@ def invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             _invitation, granted = accounts.invite(
                 data["email"], data["role"], acting_user=request.user,
                 full_name=data["full_name"], agency=agency,
-                accept_url=lambda token: request.build_absolute_uri(
-                    reverse("accounts:accept", args=[token])),
+                site_url=site_url(request),
             )
         except ActionRefused as error:
             refuse_into_form(form, error)
@@ -173,8 +171,7 @@ def grant(request: AuthenticatedRequest) -> HttpResponse:
             _invitation, role_grant = accounts.invite(
                 data["email"], data["role"], acting_user=request.user,
                 full_name=data["full_name"],
-                accept_url=lambda token: request.build_absolute_uri(
-                    reverse("accounts:accept", args=[token])),
+                site_url=site_url(request),
                 **form.target(),
             )
         except ActionRefused as error:

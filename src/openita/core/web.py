@@ -46,3 +46,8 @@ def attempt(request: HttpRequest, action: Callable[[], object], done: str | Prom
         return False
     messages.success(request, str(done))
     return True
+
+
+def site_url(request: HttpRequest) -> str:
+    """The scheme and host the person reached us at, to begin links that leave by e-mail."""
+    return f"{request.scheme}://{request.get_host()}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -133,8 +133,12 @@ def send_reminders(year: AssessmentYear, *, acting_user: Actor, site_url: str,
             except (OSError, smtplib.SMTPException) as error:
                 log.warning("reminder to %s not sent", item.enrolment.agency.code,
                             exc_info=True)
-                _release(claim, acting_user, error)
                 failed += 1
+                try:
+                    _release(claim, acting_user, error)
+                except DatabaseError:  # the others are still reminded; this one waits a day
+                    log.exception("the reminder claim of %s could not be released",
+                                  item.enrolment.agency.code)
                 continue
             agencies, recipients = agencies + 1, recipients + len(to)
     return Sent(agencies, recipients, failed)

@@ -8,9 +8,7 @@ device). The cookie is deleted once the response is stored.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import ipaddress
 import logging
 import time
@@ -18,12 +16,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from redis.exceptions import RedisError
 
 from openita.core.net import client_address
-from openita.core.redis import client as redis_client
 from openita.frameworks.schema import Framework, Question, SubItem, per_version
 
 from . import services
@@ -187,114 +182,9 @@ def _page_keys(framework: Framework, instrument: str) -> list[tuple[int, frozens
 
 def send(enrolment, instrument: str, framework: Framework, progress: Progress,
          address: str) -> services.Submission:
-    """Store a finished survey once (see services.submit). Quality signals are measured
-    after every check has passed; when no new row results (a replay, a failed INSERT) their
-    marks in the counters are taken back, so a retry is not taken for a duplicate."""
-    measured: list[Signals] = []
-
-    def flags() -> list[str]:
-        measured.append(quality_flags(enrolment.pk, instrument, progress.answers,
-                                      progress.started, address))
-        return list(measured[0])
-
-    try:
-        submission = services.submit(
-            enrolment, instrument, progress.answers, submission_key=progress.key,
-            respondent_type=progress.respondent_type,
-            access_code=progress.access_code or None, flags=flags, framework=framework)
-    except BaseException:
-        for signals in measured:
-            signals.undo()
-        raise
-    if submission.replayed:
-        for signals in measured:
-            signals.undo()
-    return submission
-
-
-# --- quality signals -------------------------------------------------------------------
-
-SECONDS_PER_ANSWER = 2  # reading and ticking one answer faster than this is implausible
-BURST_WINDOW = 600
-BURST_LIMIT = 60  # responses per agency-instrument in ten minutes
-COUNTER_PREFIX = "openita:"  # the counters share the cache's Redis, not its keys
-
-
-class Signals(list):
-    """The flags of one submission, and how to take back its marks in the counters."""
-
-    def __init__(self, flags: list[str], same_key: str | None = None,
-                 burst_key: str | None = None) -> None:
-        super().__init__(flags)
-        self.same_key, self.burst_key = same_key, burst_key
-
-    def undo(self) -> None:
-        """Forget this submission in the counters (it was not stored after all)."""
-        with contextlib.suppress(RedisError, OSError, ValueError):
-            _forget(self.same_key, self.burst_key)
-
-
-def quality_flags(enrolment_id: int, instrument: str, answers: dict, started: int,
-                  address: str) -> Signals:
-    """Signals computed now from what is never stored (timing, network); only the flags are
-    kept on the response, and they are never shown to the agency."""
-    flags = []
-    if time.time() - started < SECONDS_PER_ANSWER * len(answers):
-        flags.append("too_fast")
-    levels = [v for v in answers.values() if isinstance(v, int)]
-    if len(levels) >= 10 and len(set(levels)) == 1:
-        flags.append("straight_line")
-    vector = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()
-    same_key = "q-same:" + hashlib.sha256(
-        f"{address}:{enrolment_id}:{vector}".encode()).hexdigest()
-    burst_key = f"q-burst:{enrolment_id}:{instrument}:{int(time.time()) // BURST_WINDOW}"
-    try:
-        seen_before, recent = _remember(same_key, burst_key)
-    except (RedisError, OSError):
-        # The cache is down: the respondent's answers matter more than two of the signals.
-        log.warning("quality counters unreachable; response stored without them")
-        return Signals([*flags, "network_unchecked"])
-    if seen_before:
-        flags.append("same_answers_same_network")
-    if recent > BURST_LIMIT:
-        flags.append("burst")
-    # Only a mark this submission made may be taken back: an older one belongs to another.
-    return Signals(flags, None if seen_before else same_key, burst_key)
-
-
-def _remember(same_key: str, burst_key: str) -> tuple[bool, int]:
-    """Mark this answer vector as seen and count the agency's recent responses.
-
-    On Redis both happen in one round trip (a pipeline), because this runs on every
-    submission at deadline-day rates; the embedded mode uses the plain cache calls.
-    """
-    client = redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        pipe.set(COUNTER_PREFIX + same_key, 1, nx=True, ex=BURST_WINDOW)
-        pipe.incr(COUNTER_PREFIX + burst_key)
-        pipe.expire(COUNTER_PREFIX + burst_key, BURST_WINDOW * 2)
-        fresh, count, _ = pipe.execute()
-        return not fresh, int(count)
-    seen = not cache.add(same_key, 1, BURST_WINDOW)
-    cache.add(burst_key, 0, BURST_WINDOW * 2)
-    try:
-        return seen, cache.incr(burst_key)
-    except ValueError:  # expired between add and incr
-        return seen, 0
-
-
-def _forget(same_key: str | None, burst_key: str | None) -> None:
-    client = redis_client()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        if same_key:
-            pipe.delete(COUNTER_PREFIX + same_key)
-        if burst_key:
-            pipe.decr(COUNTER_PREFIX + burst_key)
-        pipe.execute()
-        return
-    if same_key:
-        cache.delete(same_key)
-    if burst_key:
-        cache.decr(burst_key)
+    """Store a finished survey once: what the progress cookie holds, handed to
+    ``services.submit`` as data, with the respondent's network for the quality signals."""
+    return services.submit(
+        enrolment, instrument, progress.answers, submission_key=progress.key,
+        respondent_type=progress.respondent_type, access_code=progress.access_code or None,
+        network=address, started=progress.started, framework=framework)

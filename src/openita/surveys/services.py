@@ -7,16 +7,23 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, InterfaceError, OperationalError, router, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    router,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
@@ -28,9 +35,10 @@ from openita.core import audit
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.frameworks import services as frameworks
+from openita.frameworks.schema import Framework
 from openita.scoring import InvalidInput, check_response
 
-from . import sms
+from . import quality, sms
 from .models import (
     AccessCode,
     AuditAction,
@@ -41,6 +49,8 @@ from .models import (
     Response,
     SurveyLink,
 )
+
+log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0, i)
 ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -371,19 +381,24 @@ def submit(
     channel: str = Channel.SELF,
     respondent_type: str = "",
     access_code: str | None = None,
-    flags: Callable[[], list[str]] | list[str] | None = None,
-    framework=None,
+    network: str | None = None,
+    started: int | None = None,
+    framework: Framework | None = None,
 ) -> Submission:
     """Store one complete response, once.
 
     A replay of the same submission key (double tap, retry after a timeout) returns the
     stored response instead of a second row; a key already used for another survey is
     refused. The IIT access code, when the year requires one, is spent in its own
-    transaction first, so no transaction touches both a code and a response. ``flags``
-    (quality signals) are computed after every check has passed, just before the row is
-    written; a replay keeps the flags of its first row. Nothing is stored when any answer,
-    the respondent type or the code is missing or invalid, and a code spent for an INSERT
-    that failed is given back.
+    transaction first, so no transaction touches both a code and a response. For a
+    respondent's own answers, ``network`` (where the request came from, see
+    ``respondent.network``) and ``started`` (when the survey was begun, epoch seconds) give
+    the quality signals, measured after every check has passed, just before the row is
+    written; they are never stored. A replay keeps the flags of its first row. Nothing is
+    stored when any answer, the respondent type or the code is missing or invalid; when no
+    new row results (a replay, a failed INSERT) the signals' marks are taken back, so a
+    retry is not taken for a duplicate, and a code spent for an INSERT that failed is given
+    back.
     """
     receipt = _hash(f"receipt:{submission_key}")
     if access_code:
@@ -400,23 +415,42 @@ def submit(
     _check_respondent(enrolment, instrument, channel, respondent_type, access_code)
     if access_code:
         _use_access_code(enrolment, access_code)
-    computed = flags() if callable(flags) else list(flags or [])
+    signals = None
+    if network is not None:
+        signals = quality.measure(enrolment.pk, instrument, answers,
+                                  int(time.time()) if started is None else started, network)
     response = Response(enrolment=enrolment, instrument=instrument, channel=channel,
-                        respondent_type=respondent_type, answers=answers, flags=computed,
-                        submitted_on=timezone.localdate(), receipt=receipt)
+                        respondent_type=respondent_type, answers=answers,
+                        flags=list(signals or []), submitted_on=timezone.localdate(),
+                        receipt=receipt)
     try:
         written = _insert_once(response)
     except BaseException:
-        if access_code:  # the respondent must be able to send again with the same code
-            _restore_access_code(enrolment, access_code, receipt)
+        _take_back(enrolment, access_code, receipt, signals)
         raise
     if not written:
         # This key was stored before, or by a parallel replay that committed first.
         existing = Response.objects.filter(receipt=receipt).first()
-        if existing is None:  # pragma: no cover - the conflict is only ever the receipt
+        _take_back(enrolment, access_code if existing is None else None, receipt, signals)
+        if existing is None:  # another constraint failed: nothing is stored
             raise ActionRefused(_("The answers could not be saved. Please send them again."))
         return _replay(existing, enrolment, instrument)
     return Submission(response, replayed=False)
+
+
+def _take_back(enrolment: Enrolment, access_code: str | None, receipt: str,
+               signals: quality.Signals | None) -> None:
+    """Undo what a submission that stored no new row used: its marks in the quality
+    counters, and the access code it spent (the respondent must be able to send again)."""
+    if signals is not None:
+        signals.undo()
+    if access_code:
+        try:
+            _restore_access_code(enrolment, access_code, receipt)
+        except DatabaseError:
+            # The code is lost: the agency can hand the person a new one. Never log the code.
+            log.exception("a spent IIT access code of enrolment %s could not be given back",
+                          enrolment.pk)
 
 
 def _insert_once(response: Response) -> bool:
@@ -438,7 +472,9 @@ def _insert_once(response: Response) -> bool:
                 response.save(force_insert=True, using=alias)
             return True
         except IntegrityError:
-            return False
+            # A second try that finds the receipt taken: the first try committed before its
+            # connection died (or a parallel replay did, which takes back its own marks).
+            return attempt == 2
         except (OperationalError, InterfaceError):
             # Only a dead connection is worth a second try; a lock timeout, a deadlock or a
             # full disk would fail again and hold the respondent twice as long.
