@@ -6,7 +6,6 @@ transaction and writes its audit row inside it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 from django.db import transaction
@@ -91,27 +90,31 @@ def enrolment_actions(user: Any, enrolment: Enrolment | None) -> set[str]:
             if enrolment.state in states and user.has_perm(permission, enrolment.agency)}
 
 
-def _require_active(agency: Agency) -> None:
+def _may_take(step: str, agency: Agency, year: AssessmentYear, acting_user: User) -> None:
+    """The permission of ``step``, an active agency and an open registration window."""
+    require(acting_user, ENROLMENT_STEPS[step][0], agency)
     if not agency.active:
         raise ActionRefused(_("This agency is not active in the registry."))
+    require_open(year, Phase.REGISTRATION, agency)
 
 
-def _refuse_state(enrolment: Enrolment, allowed: Collection[str]) -> None:
-    if enrolment.state not in allowed:
+def _locked_for(step: str, agency: Agency, year: AssessmentYear) -> Enrolment:
+    """The enrolment, locked for the rest of the transaction, if ``step`` may start from
+    its state."""
+    enrolment = _locked_enrolment(agency, year)
+    if enrolment.state not in ENROLMENT_STEPS[step][1]:
         raise ActionRefused(
             _("Not possible while the enrolment is “%(state)s”.")
             % {"state": enrolment.get_state_display()}
         )
+    return enrolment
 
 
 @transaction.atomic
 def enrol(agency: Agency, year: AssessmentYear, *, acting_user: User) -> Enrolment:
     """Register the agency for the year (Step 1) during the registration window."""
-    require(acting_user, "calendars.enrol", agency)
-    _require_active(agency)
-    require_open(year, Phase.REGISTRATION, agency)
-    enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, ENROLMENT_STEPS["enrol"][1])
+    _may_take("enrol", agency, year, acting_user)
+    enrolment = _locked_for("enrol", agency, year)
     enrolment.state = EnrolmentState.REGISTERED
     enrolment.registered_at = timezone.now()
     enrolment.registered_by = acting_user
@@ -130,14 +133,11 @@ def submit_headcount(
 
     Changing an approved headcount sends it back for approval again.
     """
-    require(acting_user, "calendars.submit_headcount", agency)
-    _require_active(agency)
-    require_open(year, Phase.REGISTRATION, agency)
+    _may_take("submit_headcount", agency, year, acting_user)
     whole = isinstance(headcount, int) and not isinstance(headcount, bool)
     if not whole or headcount < 1 or headcount > 1_000_000:
         raise ActionRefused(_("Enter a whole number from 1 to 1,000,000."), field="headcount")
-    enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, ENROLMENT_STEPS["submit_headcount"][1])
+    enrolment = _locked_for("submit_headcount", agency, year)
     before = {"state": enrolment.state, "headcount": enrolment.headcount}
     enrolment.headcount = headcount
     enrolment.state = EnrolmentState.HEADCOUNT_SUBMITTED
@@ -155,11 +155,8 @@ def submit_headcount(
 @transaction.atomic
 def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: User) -> Enrolment:
     """The executive approves the submitted headcount; never the person who entered it."""
-    require(acting_user, "calendars.approve_headcount", agency)
-    _require_active(agency)
-    require_open(year, Phase.REGISTRATION, agency)
-    enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, ENROLMENT_STEPS["approve_headcount"][1])
+    _may_take("approve_headcount", agency, year, acting_user)
+    enrolment = _locked_for("approve_headcount", agency, year)
     if enrolment.headcount_submitted_by_id == acting_user.pk:
         raise ActionRefused(_("The person who entered the headcount cannot also approve it."))
     enrolment.state = EnrolmentState.HEADCOUNT_APPROVED
@@ -177,13 +174,10 @@ def return_headcount(
     agency: Agency, year: AssessmentYear, reason: str, *, acting_user: User
 ) -> Enrolment:
     """The executive sends the headcount back to the admins with a reason."""
-    require(acting_user, "calendars.approve_headcount", agency)
-    _require_active(agency)
-    require_open(year, Phase.REGISTRATION, agency)
+    _may_take("approve_headcount", agency, year, acting_user)  # sending back is its other side
     if not (reason or "").strip():
         raise ActionRefused(_("Give the reason."), field="reason")
-    enrolment = _locked_enrolment(agency, year)
-    _refuse_state(enrolment, ENROLMENT_STEPS["approve_headcount"][1])
+    enrolment = _locked_for("approve_headcount", agency, year)
     enrolment.state = EnrolmentState.REGISTERED
     enrolment.headcount_returned_reason = reason.strip()
     enrolment.save()

@@ -84,23 +84,29 @@ def current_year() -> AssessmentYear | None:
     return AssessmentYear.objects.filter(status=YearStatus.OPEN).order_by("-fiscal_year").first()
 
 
-def _extension_days(windows: list[PhaseWindow], agency: Any) -> dict[int, dt.date]:
-    """The latest extended closing day per window that applies to ``agency`` (one query)."""
-    scope = Q(agency__isnull=True)
-    if agency is not None:
-        scope |= Q(agency=agency)
-    latest: dict[int, dt.date] = {}
-    for window_id, day in PhaseExtension.objects.filter(
-            scope, window__in=windows).values_list("window_id", "closes_on"):
-        latest[window_id] = max(day, latest.get(window_id, day))
+def _latest_closes(windows: list[PhaseWindow], agencies: list[Any]
+                   ) -> dict[tuple[int, int | None], dt.date]:
+    """The latest extended closing day per (window, agency id), None standing for the
+    extensions granted to everyone; one query for any number of windows and agencies."""
+    ids = [agency.pk for agency in agencies if agency is not None]
+    scope = Q(agency__isnull=True) | Q(agency_id__in=ids) if ids else Q(agency__isnull=True)
+    latest: dict[tuple[int, int | None], dt.date] = {}
+    for window_id, agency_id, day in PhaseExtension.objects.filter(
+            scope, window__in=windows).values_list("window_id", "agency_id", "closes_on"):
+        latest[window_id, agency_id] = max(day, latest.get((window_id, agency_id), day))
     return latest
 
 
+def _close_for(window: PhaseWindow, agency: Any,
+               latest: dict[tuple[int, int | None], dt.date]) -> dt.date:
+    """The window's closing day as ``agency`` sees it (None: everyone)."""
+    days = [latest.get((window.pk, None)), latest.get((window.pk, agency.pk)) if agency else None]
+    return max([window.closes_on, *(d for d in days if d)])
+
+
 def _effective_close(window: PhaseWindow, agency: Any) -> tuple[dt.date, bool]:
-    latest = _extension_days([window], agency).get(window.pk)
-    if latest and latest > window.closes_on:
-        return latest, True
-    return window.closes_on, False
+    closes_on = _close_for(window, agency, _latest_closes([window], [agency]))
+    return closes_on, closes_on > window.closes_on
 
 
 def closing_days(year: AssessmentYear, phase: str
@@ -160,14 +166,9 @@ def year_is_open(year: AssessmentYear) -> bool:
 def calendar_of(
     year: AssessmentYear, agency: Any = None, now: dt.datetime | None = None
 ) -> list[PhaseStatus]:
-    """Every set window of the year, in phase order, as seen by ``agency``."""
-    now = now or timezone.now()
-    windows = {w.phase: w for w in PhaseWindow.objects.filter(year=year).select_related("year")}
-    extended = _extension_days(list(windows.values()), agency)
-    return [
-        _status_of(windows[p], agency, now, extended.get(windows[p].pk, windows[p].closes_on))
-        for p in PHASE_ORDER if p in windows
-    ]
+    """Every set window of the year, in phase order, as seen by ``agency`` (None: as
+    everyone sees it)."""
+    return _calendars(year, [agency], now)[0]
 
 
 def calendars_of(
@@ -175,28 +176,18 @@ def calendars_of(
 ) -> dict[int, list[PhaseStatus]]:
     """``calendar_of`` for several agencies at once, in two queries whatever their number
     (a person may work for several agencies), keyed by agency id."""
+    return {agency.pk: statuses
+            for agency, statuses in zip(agencies, _calendars(year, agencies, now), strict=True)}
+
+
+def _calendars(year: AssessmentYear, agencies: list[Any], now: dt.datetime | None
+               ) -> list[list[PhaseStatus]]:
     now = now or timezone.now()
-    windows = {w.phase: w for w in PhaseWindow.objects.filter(year=year).select_related("year")}
-    general: dict[int, dt.date] = {}
-    own: dict[tuple[int, int], dt.date] = {}
-    for window_id, agency_id, day in PhaseExtension.objects.filter(
-            Q(agency__isnull=True) | Q(agency__in=agencies),
-            window__in=list(windows.values())).values_list("window_id", "agency_id", "closes_on"):
-        if agency_id is None:
-            general[window_id] = max(day, general.get(window_id, day))
-        else:
-            own[window_id, agency_id] = max(day, own.get((window_id, agency_id), day))
-    result = {}
-    for agency in agencies:
-        statuses = []
-        for phase in PHASE_ORDER:
-            window = windows.get(phase)
-            if window is None:
-                continue
-            days = [d for d in (general.get(window.pk), own.get((window.pk, agency.pk))) if d]
-            statuses.append(_status_of(window, agency, now, max(days, default=window.closes_on)))
-        result[agency.pk] = statuses
-    return result
+    windows = [w for w in PhaseWindow.objects.filter(year=year).select_related("year")]
+    windows.sort(key=lambda w: PHASE_ORDER.index(w.phase))
+    latest = _latest_closes(windows, agencies)
+    return [[_status_of(w, agency, now, _close_for(w, agency, latest)) for w in windows]
+            for agency in agencies]
 
 
 def require_open(

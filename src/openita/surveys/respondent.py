@@ -151,9 +151,7 @@ def _network_of(client: str) -> str:
         parsed = ipaddress.ip_address(client)
     except ValueError:
         return client
-    if parsed.version == 6 and parsed.ipv4_mapped:  # ::ffff:a.b.c.d on a dual-stack bind
-        return str(parsed.ipv4_mapped)
-    if parsed.version == 6:
+    if parsed.version == 6:  # client_address has already unwrapped ::ffff:a.b.c.d
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return client
 
