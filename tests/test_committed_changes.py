@@ -26,6 +26,7 @@ from openita.agencies.models import Agency
 from openita.calendars import enrolment as enrolments
 from openita.calendars.models import AssessmentYear, Enrolment, EnrolmentState
 from openita.core.models import AuditEntry
+from openita.surveys import codes
 from openita.surveys import services as surveys
 from openita.surveys.models import CollectionReminder, Response
 from openita.surveys.quality import set_excluded
@@ -251,7 +252,7 @@ def test_a_role_is_revoked_under_its_row_lock(world):
 
 
 def test_codes_are_issued_and_a_response_excluded_with_their_audit_rows(collecting):
-    [code] = surveys.issue_access_codes(collecting.enrolment, 1,
+    [code] = codes.issue_access_codes(collecting.enrolment, 1,
                                         acting_user=collecting.admin_a)
     stored = surveys.submit(collecting.enrolment, "IIT", iit_answers(), submission_key="k2",
                             access_code=surveys.normalise_access_code(code)).response

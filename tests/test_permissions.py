@@ -29,6 +29,7 @@ from openita.agencies import services as agencies
 from openita.agencies.models import Agency, AgencyContact
 from openita.calendars.models import AssessmentYear, Enrolment, Phase, PhaseWindow
 from openita.core.models import AuditEntry
+from openita.surveys import codes
 from openita.surveys import services as surveys
 from openita.surveys.models import Instrument, Response
 from tests.helpers import invitation_token
@@ -327,7 +328,7 @@ def matrix(db, request) -> World:
     w.executive_grant = RoleGrant.objects.get(user=w.executive_a, revoked_at__isnull=True)
     _accepted, w.invitation_token = _invited(w, "invited@example.test")
     w.invitation, _token = _invited(w, "withdrawn@example.test")
-    code = surveys.issue_access_codes(w.enrolment, 1, acting_user=w.admin_a)[0]
+    code = codes.issue_access_codes(w.enrolment, 1, acting_user=w.admin_a)[0]
     w.response = surveys.submit(w.enrolment, Instrument.IIT, iit_answers(),
                                 submission_key=surveys.new_submission_key(),
                                 access_code=code).response

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openita.core.net import client_address, parse_networks
-from openita.surveys import respondent, services, sms
+from openita.surveys import codes, respondent, sms
 from tests.surveys import conftest as surveys
 
 PROXIES = parse_networks("10.0.0.0/24, 192.0.2.10, 2001:db8:aaaa::/48")
@@ -159,7 +159,7 @@ def test_behind_an_unlisted_proxy_everyone_shares_its_limit(collecting):
 @behind_proxies
 @override_settings(OTP_SEND_LIMITS={**GENEROUS, "code": (1, 3600)})
 def test_respondents_behind_the_proxy_each_have_their_own_code_guesses(collecting):
-    code = services.issue_access_codes(collecting.enrolment, 1,
+    code = codes.issue_access_codes(collecting.enrolment, 1,
                                        acting_user=collecting.admin_a)[0]
     start = f"/go/iit/{collecting.link.code}/"
     guesser = _through_nginx("203.0.113.1")

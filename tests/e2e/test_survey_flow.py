@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from openita.calendars.models import Enrolment, EnrolmentState, Phase, PhaseWindow
-from openita.surveys import services, sms
+from openita.surveys import codes, services, sms
 from openita.surveys.models import Response
 from tests.personas import build_world
 
@@ -32,7 +32,7 @@ def survey(settings):
     enrolment = Enrolment.objects.create(agency=world.agency_a, year=world.year,
                                          state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40)
     world.code = services.link_for(enrolment).code
-    world.access = services.issue_access_codes(enrolment, 1, acting_user=world.admin_a)[0]
+    world.access = codes.issue_access_codes(enrolment, 1, acting_user=world.admin_a)[0]
     return world
 
 

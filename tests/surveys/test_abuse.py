@@ -10,7 +10,7 @@ from django.utils import translation
 
 from openita.calendars.models import Enrolment, EnrolmentState
 from openita.core.errors import ActionRefused
-from openita.surveys import services, sms
+from openita.surveys import codes, services, sms
 from openita.surveys.models import AccessCode, PhoneClaim, Response
 from tests.surveys.conftest import iit_answers
 
@@ -63,7 +63,7 @@ def test_a_key_used_for_one_survey_is_refused_on_another(collecting):
                     respondent_type="person")
     with pytest.raises(ActionRefused):
         services.submit(collecting.enrolment, "IIT", iit_answers(), submission_key="shared",
-                        access_code=services.issue_access_codes(
+                        access_code=codes.issue_access_codes(
                             collecting.enrolment, 1, acting_user=collecting.admin_a)[0])
     assert Response.objects.count() == 1
 
@@ -71,7 +71,7 @@ def test_a_key_used_for_one_survey_is_refused_on_another(collecting):
 def test_a_used_code_is_deleted_and_codes_are_kept_only_as_keyed_hashes(collecting):
     import hashlib
 
-    code = services.issue_access_codes(collecting.enrolment, 1,
+    code = codes.issue_access_codes(collecting.enrolment, 1,
                                        acting_user=collecting.admin_a)[0]
     stored = AccessCode.objects.get().code_hash
     assert stored != hashlib.sha256(code.replace("-", "").encode()).hexdigest()
@@ -115,7 +115,7 @@ def test_guessing_codes_is_limited_per_network(collecting):
             services.verify_otp(collecting.enrolment, phone, "nope", address="6.6.6.6")
     with pytest.raises(ActionRefused):  # the right code, but this network is over its limit
         services.verify_otp(collecting.enrolment, phone, _sent_code(), address="6.6.6.6")
-    real = services.issue_access_codes(collecting.enrolment, 1,
+    real = codes.issue_access_codes(collecting.enrolment, 1,
                                        acting_user=collecting.admin_a)[0]
     assert services.access_code_is_open(collecting.enrolment, real, address="7.7.7.7")
     assert not services.access_code_is_open(collecting.enrolment, "X", address="7.7.7.7")

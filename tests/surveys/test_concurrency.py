@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from openita.calendars.models import Enrolment, EnrolmentState, Phase, PhaseWindow
 from openita.core.errors import ActionRefused
-from openita.surveys import services
+from openita.surveys import codes, services
 from openita.surveys.models import Response
 from tests.personas import build_world
 from tests.surveys.conftest import iit_answers
@@ -64,7 +64,7 @@ def test_one_access_code_used_by_twenty_parallel_respondents_stores_one_response
     from openita.accounts.models import Role, RoleGrant
 
     admin = RoleGrant.objects.get(role=Role.AGENCY_ADMIN, agency=enrolment.agency).user
-    code = services.issue_access_codes(enrolment, 1, acting_user=admin)[0]
+    code = codes.issue_access_codes(enrolment, 1, acting_user=admin)[0]
     results = _submit_many(enrolment, [f"k{n}" for n in range(20)], code=code)
     assert Response.objects.count() == 1
     assert sum(isinstance(r, ActionRefused) for r in results) == 19

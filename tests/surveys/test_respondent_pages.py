@@ -7,7 +7,7 @@ import gzip
 import pytest
 from django.test import Client
 
-from openita.surveys import services, sms
+from openita.surveys import codes, services, sms
 from openita.surveys.models import Response
 from tests.helpers import english, page_text
 
@@ -26,7 +26,7 @@ def _answer_iit(client: Client, world) -> None:
 
 
 def test_a_staff_member_answers_the_iit_with_a_one_time_code(collecting):
-    code = services.issue_access_codes(collecting.enrolment, 1,
+    code = codes.issue_access_codes(collecting.enrolment, 1,
                                        acting_user=collecting.admin_a)[0]
     client = Client()
     landing = client.get(_url(collecting, "iit"))

@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from openita.core.errors import ActionRefused
+from openita.surveys import codes as access_codes
 from openita.surveys import services, sms
 from openita.surveys.models import AccessCode, PhoneClaim, Response
 from tests.surveys.conftest import iit_answers
@@ -32,7 +33,7 @@ def test_a_forged_code_and_a_closed_window_are_refused(collecting):
 
 
 def test_access_codes_are_kept_only_as_hashes_and_work_once(collecting):
-    codes = services.issue_access_codes(collecting.enrolment, 5, acting_user=collecting.admin_a)
+    codes = access_codes.issue_access_codes(collecting.enrolment, 5, acting_user=collecting.admin_a)
     assert len(set(codes)) == 5 and all(len(c) == 9 and c[4] == "-" for c in codes)
     stored = set(AccessCode.objects.values_list("code_hash", flat=True))
     assert not any(c.replace("-", "") in h for c in codes for h in stored)
@@ -51,11 +52,11 @@ def test_only_the_agency_admin_issues_codes(collecting):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.issue_access_codes(collecting.enrolment, 5, acting_user=collecting.executive_a)
+        access_codes.issue_access_codes(collecting.enrolment, 5, acting_user=collecting.executive_a)
 
 
 def test_a_replayed_submission_key_gives_back_the_same_response(collecting):
-    code = services.issue_access_codes(collecting.enrolment, 1,
+    code = access_codes.issue_access_codes(collecting.enrolment, 1,
                                        acting_user=collecting.admin_a)[0]
     first = services.submit(collecting.enrolment, "IIT", iit_answers(), submission_key="same",
                             access_code=code)
@@ -73,7 +74,7 @@ def test_a_replayed_submission_key_gives_back_the_same_response(collecting):
     {**iit_answers(), "zz": 1},
 ])
 def test_incomplete_or_out_of_scale_answers_store_nothing(collecting, answers):
-    codes = services.issue_access_codes(collecting.enrolment, 1, acting_user=collecting.admin_a)
+    codes = access_codes.issue_access_codes(collecting.enrolment, 1, acting_user=collecting.admin_a)
     with pytest.raises(ActionRefused):
         services.submit(collecting.enrolment, "IIT", answers, submission_key="x",
                         access_code=codes[0])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from openita.calendars.models import Phase, PhaseWindow
 from openita.site.wsgi import application
-from openita.surveys import respondent
+from openita.surveys import codes, respondent
 from openita.surveys.models import Response
 from tests.surveys.conftest import iit_answers
 
@@ -216,7 +216,7 @@ def test_a_code_spent_on_a_failed_insert_is_given_back(survey, monkeypatch):
 
     survey.year.iit_requires_access_code = True
     survey.year.save()
-    [code] = services.issue_access_codes(survey.enrolment, 1, acting_user=survey.admin_a)
+    [code] = codes.issue_access_codes(survey.enrolment, 1, acting_user=survey.admin_a)
     cookie = progress_cookie(survey.code, access_code=services.normalise_access_code(code))
     failing_inserts(monkeypatch, 1, dead=False)
     status, _, _ = post(review(survey.code), cookie)  # Django's 500 page

@@ -23,6 +23,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import attempt, posted, refuse_into_form, refuse_into_messages
 
+from . import codes as access_codes
 from . import progress, reminders, respondent, services, slips
 from .models import Channel, Instrument, RespondentType, Response
 from .overview import collection_rows as overview_rows
@@ -59,8 +60,8 @@ def surveys_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     codes = None
     if request.method == "POST" and can_manage and form.is_valid():
         try:
-            codes = services.issue_access_codes(enrolment, form.cleaned_data["count"],
-                                                acting_user=request.user)
+            codes = access_codes.issue_access_codes(enrolment, form.cleaned_data["count"],
+                                                       acting_user=request.user)
         except ActionRefused as error:
             refuse_into_form(form, error)
         else:

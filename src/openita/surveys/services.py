@@ -199,26 +199,8 @@ def normalise_access_code(code: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", (code or "").upper())
 
 
-def _code_hash(code: str) -> str:
+def code_hash(code: str) -> str:
     return _keyed("access-code", normalise_access_code(code))
-
-
-@transaction.atomic
-def issue_access_codes(enrolment: Enrolment, count: int, *, acting_user: User) -> list[str]:
-    """New one-time IIT codes; only their keyed hashes are kept, so print them now."""
-    require(acting_user, "surveys.manage_links", enrolment.agency)
-    if not 1 <= count <= 2000:
-        raise ActionRefused(_("Issue between 1 and 2,000 codes at a time."), field="count")
-    codes: set[str] = set()
-    while len(codes) < count:
-        raw = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(8))
-        if raw not in codes and not AccessCode.objects.filter(code_hash=_code_hash(raw)).exists():
-            codes.add(raw)
-    AccessCode.objects.bulk_create(
-        AccessCode(enrolment=enrolment, code_hash=_code_hash(c)) for c in codes)
-    audit.record(AuditAction.CODES_ISSUE, actor=acting_user, obj=enrolment,
-                 after={"count": count})
-    return sorted(f"{c[:4]}-{c[4:]}" for c in codes)
 
 
 @_needs_cache
@@ -226,7 +208,7 @@ def access_code_is_open(enrolment: Enrolment, code: str, *, address: str = "") -
     """Whether an unused code exists; guesses are limited per network address."""
     if address and _count("code", address) > settings.OTP_SEND_LIMITS["code"][0]:
         return False
-    return AccessCode.objects.filter(enrolment=enrolment, code_hash=_code_hash(code)).exists()
+    return AccessCode.objects.filter(enrolment=enrolment, code_hash=code_hash(code)).exists()
 
 
 def _use_access_code(enrolment: Enrolment, code: str) -> None:
@@ -234,7 +216,7 @@ def _use_access_code(enrolment: Enrolment, code: str) -> None:
     disappears, and no database transaction ever touches both a code and a response."""
     with transaction.atomic():
         deleted, _per_model = AccessCode.objects.filter(
-            enrolment=enrolment, code_hash=_code_hash(code)).delete()
+            enrolment=enrolment, code_hash=code_hash(code)).delete()
     if deleted != 1:
         raise ActionRefused(_("This access code is not valid or was already used."),
                             field="access_code")
@@ -246,7 +228,7 @@ def _restore_access_code(enrolment: Enrolment, code: str, receipt: str) -> None:
     if Response.objects.filter(receipt=receipt).exists():
         return
     with contextlib.suppress(IntegrityError), transaction.atomic():
-        AccessCode.objects.create(enrolment=enrolment, code_hash=_code_hash(code))
+        AccessCode.objects.create(enrolment=enrolment, code_hash=code_hash(code))
 
 
 # --- EIT phone verification ------------------------------------------------------------
