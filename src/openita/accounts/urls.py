@@ -1,13 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import signin, views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", views.SignInView.as_view(), name="login"),
+    path("login/", signin.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", views.PasswordChangeView.as_view(), name="password"),
+    path("password/", signin.PasswordChangeView.as_view(), name="password"),
     path("invite/<str:token>/", views.accept_invitation, name="accept"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/", views.person, name="person"),

@@ -1,12 +1,11 @@
-"""Sign-in, invitations, people and roles, consultant teams."""
+"""Invitations, people and roles, consultant teams (sign-in is in signin.py)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -22,28 +21,9 @@ from openita.core.permissions import require
 from openita.core.web import attempt, posted, refuse_into_form
 
 from . import services
-from .forms import AcceptInvitationForm, SignInForm, TeamForm
+from .forms import AcceptInvitationForm, TeamForm
 from .http import AuthenticatedRequest
 from .models import ConsultantTeam, RoleGrant, User
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    authentication_form = SignInForm
-    redirect_authenticated_user = True
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "accounts/password.html"
-
-    request: AuthenticatedRequest  # behind login_required, as Django's own view is
-
-    def form_valid(self, form):
-        user = services.change_password(form.cleaned_data["new_password1"],
-                                        acting_user=self.request.user)
-        update_session_auth_hash(self.request, user)
-        messages.success(self.request, _("Your password is changed."))
-        return redirect("site:home")
 
 
 @require_http_methods(["GET", "POST"])
