@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from openita.accounts import twofactor
 from openita.accounts.models import ConsultantTeam, Role, RoleGrant, User
 from openita.agencies.models import Agency, AgencyGroup, AgencyKind, Province
 from openita.agencies.registry_io import rebuild_lineages
@@ -134,14 +137,29 @@ def closed_world(db) -> World:
     return build_world(registration_open=False)
 
 
+def verify_two_factor(client, user: User) -> None:
+    """A person whose role requires two-factor sign-in gets an authenticator app, and the
+    client's session counts as verified with it, as after entering a code (a person without
+    such a role is left as they are). Call after ``force_login``."""
+    if not twofactor.required(User.objects.get(pk=user.pk)):  # fresh: roles are cached
+        return
+    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+              or TOTPDevice.objects.create(user=user, name="test app", confirmed=True))
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 @pytest.fixture
 def client_for(client):
-    """``client_for(user)`` signs the test client in as ``user`` (None stays anonymous)."""
+    """``client_for(user)`` signs the test client in as ``user`` (None stays anonymous),
+    past two-factor sign-in where the person's role requires it."""
 
     def sign_in(user):
         client.logout()
         if user is not None:
             client.force_login(user)
+            verify_two_factor(client, user)
         return client
 
     return sign_in

@@ -30,7 +30,7 @@ from openita.surveys import codes
 from openita.surveys import services as surveys
 from openita.surveys.models import CollectionReminder, Response
 from openita.surveys.quality import set_excluded
-from tests.personas import build_world
+from tests.personas import build_world, verify_two_factor
 from tests.surveys.conftest import iit_answers, open_collection
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,6 +117,7 @@ class RefusingBackend:
 
 def test_the_nacc_button_sends_the_reminders_on_a_real_database(collecting, client):
     client.force_login(collecting.nacc)
+    verify_two_factor(client, collecting.nacc)
     response = client.post(reverse("agencies:survey_remind"))
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and CollectionReminder.objects.count() == 1
@@ -176,12 +177,13 @@ def test_an_invitation_is_mailed_only_once_it_has_committed(world):
     assert Invitation.objects.filter(email="deputy@example.test").exists()
 
 
-def test_a_role_given_to_an_existing_account_is_mailed_once_it_has_committed(world):
+def test_an_invitation_to_an_existing_account_is_mailed_once_it_has_committed(world):
     accounts.invite(world.admin_b.email, Role.AGENCY_EXECUTIVE, acting_user=world.nacc,
                     agency=world.agency_a)
     [message] = mail.outbox
     assert message.to == [world.admin_b.email]
-    assert actions()[-1] == "role.grant"
+    assert "/accounts/invite/" in message.body
+    assert actions()[-1] == "invitation.create"
 
 
 def test_an_invitation_rolled_back_with_its_caller_sends_nothing(world):

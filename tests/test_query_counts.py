@@ -35,7 +35,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from openita.accounts import services as accounts
-from openita.accounts.models import ConsultantTeam, Role, RoleGrant, User
+from openita.accounts.models import (
+    Confirmation,
+    ConsultantTeam,
+    Invitation,
+    Role,
+    RoleGrant,
+    User,
+)
 from openita.agencies import services as agencies
 from openita.agencies.models import Agency, AgencyContact, AgencyKind
 from openita.agencies.registry_io import rebuild_lineages
@@ -104,6 +111,18 @@ def _people(w: World, numbers: range) -> None:
     for i in numbers:
         accounts.invite(f"invited{i}@example.test", Role.AGENCY_EXECUTIVE,
                         acting_user=w.nacc, agency=w.agency_a)
+
+
+def _proposals(w: World, numbers: range) -> None:
+    """Executives proposed by agencies' admins, waiting for NACC; every other one accepted."""
+    Invitation.objects.bulk_create(
+        Invitation(email=f"exec{i}@example.test", full_name=f"นายก {i}",
+                   role=Role.AGENCY_EXECUTIVE, agency=agency, token_hash=f"{i:064d}",
+                   invited_by=w.admin_a, confirmation=Confirmation.PENDING,
+                   expires_at=timezone.now() + dt.timedelta(days=14),
+                   accepted_at=timezone.now() if i % 2 else None,
+                   accepted_by=w.nobody if i % 2 else None)
+        for i, agency in zip(numbers, _agencies(w, numbers), strict=True))
 
 
 def _teams(w: World, numbers: range) -> None:
@@ -194,6 +213,7 @@ PAGES = [
              _agency_a),
     ListPage("accounts:people", "accounts:people", "nacc", _people),
     ListPage("accounts:teams", "accounts:teams", "nacc", _teams),
+    ListPage("accounts:confirmations", "accounts:confirmations", "nacc", _proposals),
     ListPage("calendars:list", "calendars:list", "nacc", _years),
     ListPage("calendars:detail", "calendars:detail", "nacc", _extensions,
              lambda w: {"fiscal_year": w.year.fiscal_year}),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"demo-data": "demo_data", "remind-collection": "remind_collection"}
+ALIASES = {"demo-data": "demo_data", "demo-code": "demo_code",
+           "remind-collection": "remind_collection", "release-figures": "release_figures"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,11 +12,13 @@ a redirect to https and HSTS, each of which the environment may still turn off.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
+import csp.constants as csp
 import dj_database_url
 import fontpkg_sarabun
 from django.core.exceptions import ImproperlyConfigured
@@ -153,6 +155,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
+    # Sign-in (issue 9): before openita's apps, so axes counts a failed sign-in before
+    # openita's audit receiver reads whether it locked the account or address out.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "openita.core",
     "openita.accounts",
     "openita.agencies",
@@ -171,8 +179,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "openita.accounts.middleware.SessionIdleMiddleware",  # sign-in (issue 9)
+    "django_otp.middleware.OTPMiddleware",
+    "openita.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "openita.core.middleware.PrivatePagesMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the sign-in page
 ]
 
 ROOT_URLCONF = "openita.site.urls"
@@ -214,6 +228,7 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -231,6 +246,36 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sign-in (issue 9). Lockout (django-axes, failures kept in the database so every app server
+# sees them): per account and, higher, per network address, since a whole office signs in
+# from one NAT address. A locked-out sign-in is refused even with the right password; the
+# sign-in page says how many minutes to wait. See openita.accounts.security.
+AXES_HANDLER = "openita.accounts.security.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = _env_int("OPENITA_SIGNIN_ACCOUNT_LIMIT", 5)  # failures per account
+OPENITA_SIGNIN_ADDRESS_LIMIT = _env_int("OPENITA_SIGNIN_ADDRESS_LIMIT", 50)  # per address
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("OPENITA_SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = False  # a success must not wipe an address's count of failures
+AXES_CLIENT_IP_CALLABLE = "openita.accounts.security.client_ip"
+AXES_USERNAME_CALLABLE = "openita.accounts.security.attempted_email"
+AXES_LOCKOUT_CALLABLE = "openita.accounts.signin.locked_out"
+AXES_VERBOSE = False
+# Two-factor sign-in (django-otp): TOTP apps plus one-time recovery codes. Wrong codes
+# wait 1, 2, 4, 8 … seconds times the factor between tries.
+OTP_TOTP_ISSUER = "openita"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Sessions end after this long without a request (the last request is noted at most every
+# few minutes, and only for signed-in requests), and at browser close for NACC
+# administrators, consultants and executives.
+SESSION_COOKIE_AGE = _env_int("OPENITA_SESSION_IDLE_HOURS", 8) * 3600
+# Password reset: links last an hour; requests are limited per address and per e-mail.
+PASSWORD_RESET_TIMEOUT = 3600
+OPENITA_PASSWORD_RESET_LIMITS = {"address": (20, 3600), "email": (3, 3600)}
+AUTH_PASSWORD_VALIDATORS += [
+    {"NAME": "openita.accounts.validators.EmailLocalPartValidator"},
+]
 
 LANGUAGE_CODE = "th"
 LANGUAGES = [("th", _("Thai")), ("en", _("English"))]
@@ -304,6 +349,31 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "openita.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The CSRF token reaches htmx through the page (hx-headers), never through script reading
+# the cookie; the language cookie travels like the session's.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts and images
+# from openita itself only; no inline script and no style attribute anywhere. The one
+# inline <style> element (the respondent pages inline their small stylesheet so that a
+# survey page is one request) carries the per-response nonce. QR codes are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "object-src": [csp.NONE],
+    },
+}
 
 # Proxies whose X-Forwarded-For is believed when finding a client's address (for the
 # survey limits and quality signals): comma-separated addresses or networks, e.g.
@@ -330,10 +400,35 @@ SMS_FILE_DIR = DATA_DIR / "sms"
 OPENITA_SURVEY_CACHE_SECONDS = int(os.environ.get("OPENITA_SURVEY_CACHE_SECONDS", "30"))
 OTP_TTL_SECONDS = 300
 OTP_MAX_TRIES = 5
-# Sends allowed per window: per phone, per network address, per browser session.
-OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (10, 3600), "session": (3, 3600),
-                   "agency": (2000, 3600), "verify": (30, 3600), "code": (60, 3600)}
+# Limits per window (count, seconds). SMS sends: per phone and per browser strictly; per
+# network address generously (a service counter's Wi-Fi serves a queue of people: 200 an
+# hour is one text every 18 s); per agency. Failures only, per network address: "verify"
+# wrong one-time passwords, "code" access codes refused at the final send. Valid codes never
+# count, so an office of 1,000 behind one address answers within the hour; 100 failures
+# leave room for one mistyped code in ten, while guessing stays hopeless (8 characters of
+# 32: 100 guesses an hour against 10,000 unspent codes succeed about once a million hours).
+OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (200, 3600), "session": (3, 3600),
+                   "agency": (2000, 3600), "verify": (100, 3600), "code": (100, 3600)}
+# One-time passwords texted per clock hour, nationally: the most SMS can cost in an hour.
+# When spent, senders are asked to come back later and an ERROR is logged.
+OPENITA_SMS_BUDGET_PER_HOUR = int(os.environ.get("OPENITA_SMS_BUDGET_PER_HOUR", "5000"))
 # Reminders to agencies whose surveys will miss a minimum (openita remind-collection).
 OPENITA_REMINDER_INTERVAL_DAYS = int(os.environ.get("OPENITA_REMINDER_INTERVAL_DAYS", "3"))
 # The address people reach openita at, for links in mail sent outside a web request.
 OPENITA_SITE_URL = os.environ.get("OPENITA_SITE_URL", "http://127.0.0.1:8000")
+
+# Separation of duties (issue 9)
+# Who confirms an agency executive proposed by the agency's own administrator: "nacc", or
+# "nacc_or_provincial_oversight" (then the provincial oversight office may also confirm
+# the executives of the local administrations in its province). An executive invited by
+# NACC needs no confirmation; an agency administrator never confirms.
+OPENITA_EXECUTIVE_CONFIRMED_BY = os.environ.get("OPENITA_EXECUTIVE_CONFIRMED_BY", "nacc")
+if OPENITA_EXECUTIVE_CONFIRMED_BY not in ("nacc", "nacc_or_provincial_oversight"):
+    raise ImproperlyConfigured(
+        "OPENITA_EXECUTIVE_CONFIRMED_BY must be 'nacc' or 'nacc_or_provincial_oversight'")
+# Invitations one person may send in any hour: NACC invites whole registries, everyone
+# else a few colleagues.
+OPENITA_INVITATIONS_PER_HOUR = {
+    "nacc": int(os.environ.get("OPENITA_INVITATIONS_PER_HOUR_NACC", "200")),
+    "other": int(os.environ.get("OPENITA_INVITATIONS_PER_HOUR", "20")),
+}

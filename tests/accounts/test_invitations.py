@@ -80,8 +80,9 @@ def test_the_agency_admin_invites_a_new_colleague_as_executive_by_email(
 
     entry = AuditEntry.objects.get(action="invitation.create")
     assert (entry.actor, entry.object_id) == (world.admin_a, str(invitation.pk))
+    # Proposed by the agency itself: the role waits for NACC's confirmation (test_duties).
     assert entry.after == {"email": NEW_EMAIL, "role": "agency_executive",
-                           "target": f"agency:{world.agency_a.pk}"}
+                           "target": f"agency:{world.agency_a.pk}", "confirmation": "pending"}
 
 
 def test_no_mail_leaves_before_the_invitation_is_committed(
@@ -99,12 +100,14 @@ def test_no_mail_leaves_before_the_invitation_is_committed(
 def test_the_invited_person_opens_the_link_and_gets_an_account_with_the_role(
     world, client_for, django_capture_on_commit_callbacks
 ):
-    _response, link = _invite_as_admin_a(world, client_for, django_capture_on_commit_callbacks)
+    _response, link = _invite_as_admin_a(world, client_for, django_capture_on_commit_callbacks,
+                                        role="agency_admin")
     client = _english(client_for(None))
 
     page = client.get(link)
     assert page.status_code == 200
-    assert f"You are invited as Agency executive with the e-mail {NEW_EMAIL}." in _text(page)
+    assert (f"You are invited as Agency administrator with the e-mail {NEW_EMAIL}."
+            in _text(page))
     assert page.context["form"].initial["full_name"] == "รองปลัด หนองบัว"
 
     accepted = _accept(client, link)
@@ -117,25 +120,26 @@ def test_the_invited_person_opens_the_link_and_gets_an_account_with_the_role(
     assert "นางสาว รอง ปลัด" in _text(accepted)
     grant = RoleGrant.objects.get(user=person)
     assert (grant.role, grant.agency, grant.granted_by, grant.revoked_at) == (
-        Role.AGENCY_EXECUTIVE, world.agency_a, world.admin_a, None)
+        Role.AGENCY_ADMIN, world.agency_a, world.admin_a, None)
     invitation = Invitation.objects.get()
     assert (invitation.accepted_by, invitation.accepted_at is not None) == (person, True)
 
     assert _actions() == ["invitation.create", "invitation.accept"]
     entry = AuditEntry.objects.get(action="invitation.accept")
     assert (entry.actor, entry.object_id) == (person, str(invitation.pk))
-    assert entry.after == {"user": NEW_EMAIL, "grant": grant.pk, "role": "agency_executive"}
+    assert entry.after == {"user": NEW_EMAIL, "grant": grant.pk, "role": "agency_admin"}
 
-    # The new executive now works on agency A's page.
+    # The new administrator now works on agency A's page.
     detail = client.get(reverse("agencies:detail", args=[world.agency_a.pk]))
     assert detail.status_code == 200
-    assert person.has_perm("calendars.approve_headcount", world.agency_a)
+    assert person.has_perm("calendars.submit_headcount", world.agency_a)
 
 
 def test_the_invitation_link_works_only_once(
     world, client_for, django_capture_on_commit_callbacks
 ):
-    _response, link = _invite_as_admin_a(world, client_for, django_capture_on_commit_callbacks)
+    _response, link = _invite_as_admin_a(world, client_for, django_capture_on_commit_callbacks,
+                                        role="agency_admin")
     client = _english(client_for(None))
     _accept(client, link)
     client = _english(client_for(None))
@@ -219,33 +223,33 @@ def test_two_different_passwords_are_refused(
     assert not User.objects.filter(email=NEW_EMAIL).exists()
 
 
-def test_inviting_an_email_that_has_an_account_grants_the_role_at_once(
+def test_inviting_an_email_that_has_an_account_sends_an_invitation_to_accept(
     world, client_for, django_capture_on_commit_callbacks
 ):
+    # No role without consent, and nothing about the account shown to the inviter
+    # (issue 9; the whole attack is in test_duties_consent.py).
     response, link = _invite_as_admin_a(world, client_for, django_capture_on_commit_callbacks,
                                         email="  Nobody@Example.TEST ", role="agency_admin")
     assert response.redirect_chain == [(reverse("agencies:detail",
                                                 args=[world.agency_a.pk]), 302)]
-    assert link is None
-    assert not Invitation.objects.exists()
-    grant = RoleGrant.objects.get(user=world.nobody)
-    assert (grant.role, grant.agency, grant.granted_by) == (
-        Role.AGENCY_ADMIN, world.agency_a, world.admin_a)
+    assert "The invitation is sent to nobody@example.test." in _messages(response)
+    assert link is not None
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.role, invitation.agency) == (
+        "nobody@example.test", Role.AGENCY_ADMIN, world.agency_a)
+    assert not RoleGrant.objects.filter(user=world.nobody).exists()
     [message] = mail.outbox
     assert message.to == ["nobody@example.test"]
     assert "Agency administrator" in message.body
-    assert _actions() == ["role.grant"]
-    entry = AuditEntry.objects.get()
-    assert entry.after == {"user": "nobody@example.test", "role": "agency_admin",
-                           "target": f"agency:{world.agency_a.pk}"}
+    assert _actions() == ["invitation.create"]
     page = client_for(world.nobody).get(reverse("agencies:detail", args=[world.agency_a.pk]))
-    assert page.status_code == 200
+    assert page.status_code == 404
 
 
 def test_granting_a_role_someone_holds_already_changes_nothing(world):
     before = RoleGrant.objects.count()
     grant = services.grant_role(world.executive_a, Role.AGENCY_EXECUTIVE,
-                                acting_user=world.admin_a, agency=world.agency_a)
+                                acting_user=world.nacc, agency=world.agency_a)
     assert grant.user == world.executive_a
     assert RoleGrant.objects.count() == before
     assert not AuditEntry.objects.exists()
@@ -319,18 +323,21 @@ def test_nacc_grants_an_oversight_role_for_a_province(
             "email": "nobody@example.test", "role": "oversight",
             "province": world.province_q.pk}, follow=True)
     assert response.redirect_chain == [(reverse("accounts:people"), 302)]
-    assert "The role is granted." in _messages(response)
+    assert "The invitation is sent to nobody@example.test." in _messages(response)
+    assert not RoleGrant.objects.filter(user=world.nobody).exists()  # not before consent
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor) == ("invitation.create", world.nacc)
+    assert entry.after == {"email": "nobody@example.test", "role": "oversight",
+                           "target": f"province:{world.province_q.pk}"}
+    assert [m.to for m in mail.outbox] == [["nobody@example.test"]]
+
+    # The person signs in with the invited address and accepts.
+    officer = client_for(world.nobody)
+    assert officer.post(LINK.findall(mail.outbox[0].body)[0]).status_code == 302
     grant = RoleGrant.objects.get(user=world.nobody)
     assert (grant.role, grant.province, grant.parent, grant.agency) == (
         Role.OVERSIGHT, world.province_q, None, None)
     assert grant.granted_by == world.nacc
-    entry = AuditEntry.objects.get()
-    assert (entry.action, entry.actor) == ("role.grant", world.nacc)
-    assert entry.after == {"user": "nobody@example.test", "role": "oversight",
-                           "target": f"province:{world.province_q.pk}"}
-    assert [m.to for m in mail.outbox] == [["nobody@example.test"]]
-
-    officer = client_for(world.nobody)
     assert officer.get(reverse("agencies:detail", args=[world.agency_b.pk])).status_code == 200
     assert officer.get(reverse("agencies:detail", args=[world.agency_a.pk])).status_code == 404
 

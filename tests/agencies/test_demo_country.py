@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openita.accounts.models import Role, RoleGrant, User
 from openita.agencies.models import Agency, AgencyKind, Province
@@ -81,7 +83,28 @@ def test_the_command_prints_the_sign_in_details_and_refuses_a_second_run(capsys)
     out = capsys.readouterr().out
     assert "60 agencies" in out
     assert f"nacc@{demo.DEMO_DOMAIN}" in out and demo.DEMO_PASSWORD in out
+    assert demo.demo_totp_secret() in out and "openita demo-code" in out
     with pytest.raises(CommandError):
         call_command("demo_data", agencies=60, seed=3)
     call_command("demo_data", agencies=60, seed=4, flush=True)
     assert Agency.objects.count() == 60
+
+
+@pytest.mark.django_db
+def test_the_demo_nacc_admin_signs_in_with_the_printed_two_factor_code(client, capsys):
+    """Privileged demo personas have an app set up with the demo's public key; the code
+    ``openita demo-code`` prints completes their sign-in, as a real app's code would."""
+    demo.generate(60, seed=3)
+    response = client.post(reverse("accounts:login"), {
+        "username": f"nacc@{demo.DEMO_DOMAIN}", "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("agencies:list"))["Location"].startswith(
+        reverse("accounts:two_factor_verify"))
+    call_command("demo_code")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6 and code.isdigit()
+    response = client.post(reverse("accounts:two_factor_verify"), {"code": code})
+    assert response.status_code == 302
+    assert client.get(reverse("agencies:list")).status_code == 200
+    # an agency admin is not asked for a second factor and gets no demo key
+    assert not TOTPDevice.objects.filter(user__email=f"admin@{demo.DEMO_DOMAIN}").exists()

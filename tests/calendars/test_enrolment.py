@@ -162,7 +162,9 @@ def test_in_a_closed_world_enrolment_is_refused_naming_the_phase_in_thai(
 def test_an_inactive_agency_cannot_enrol(world, client_for):
     Agency.objects.filter(pk=world.agency_a.pk).update(active=False)
     response = _english(client_for(world.admin_a)).post(_urls(world)["enrol"], follow=True)
-    assert _messages(response) == ["This agency is not active in the registry."]
+    assert _messages(response) == ["This agency is not active in the registry, so its details "
+                                   "cannot be changed. If this is a mistake, ask NACC to "
+                                   "reactivate it."]
     assert not Enrolment.objects.exists()
     assert not AuditEntry.objects.exists()
 

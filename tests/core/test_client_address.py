@@ -161,11 +161,22 @@ def test_behind_an_unlisted_proxy_everyone_shares_its_limit(collecting):
 def test_respondents_behind_the_proxy_each_have_their_own_code_guesses(collecting):
     code = codes.issue_access_codes(collecting.enrolment, 1,
                                        acting_user=collecting.admin_a)[0]
-    start = f"/go/iit/{collecting.link.code}/"
-    guesser = _through_nginx("203.0.113.1")
-    assert guesser.post(start, {"eligible": "yes", "access_code": "NOPE-NOPE"}).status_code \
-        == 400
-    honest = _through_nginx("198.51.100.2")
-    assert honest.post(start, {"eligible": "yes", "access_code": code}).status_code == 302
-    # The guesser's network is over its limit: even the right code is refused there.
-    assert guesser.post(start, {"eligible": "yes", "access_code": code}).status_code == 400
+    guesser = _answers_the_iit(collecting, "203.0.113.1")
+    review = f"/go/iit/{collecting.link.code}/review/"
+    # Codes are looked up at the final send only: that is where guesses are counted.
+    assert guesser.post(review, {"access_code": "ABCD-EFGH"}).status_code == 400
+    honest = _answers_the_iit(collecting, "198.51.100.2")
+    assert honest.post(review, {"access_code": code}).status_code == 302
+    # The guesser's network is over its limit: even a right code is refused there.
+    [other] = codes.issue_access_codes(collecting.enrolment, 1,
+                                       acting_user=collecting.admin_a)
+    assert guesser.post(review, {"access_code": other}).status_code == 400
+
+
+def _answers_the_iit(world, forwarded: str) -> Client:
+    client = _through_nginx(forwarded)
+    base = f"/go/iit/{world.link.code}/"
+    client.post(base, {"eligible": "yes", "access_code": "ABCD-EFGH"})
+    client.post(base + "page/1/", {"q1a": "4", "q1b": "3", "q1c": "1", "q2": "no"})
+    client.post(base + "page/2/", {"q3": "1"})
+    return client

@@ -30,7 +30,8 @@ def survey(settings):
         Phase.IIT_COLLECTION, Phase.EIT_COLLECTION]).update(
         opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9))
     enrolment = Enrolment.objects.create(agency=world.agency_a, year=world.year,
-                                         state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40)
+                                         state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40,
+                                         headcount_approved_at=timezone.now())
     world.code = services.link_for(enrolment).code
     world.access = codes.issue_access_codes(enrolment, 1, acting_user=world.admin_a)[0]
     return world

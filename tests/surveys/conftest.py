@@ -21,7 +21,7 @@ def open_collection(world, opened_days_ago: int = 3):
         closes_on=today + dt.timedelta(days=20))
     world.enrolment = Enrolment.objects.create(
         agency=world.agency_a, year=world.year, state=EnrolmentState.HEADCOUNT_APPROVED,
-        headcount=120)
+        headcount=120, headcount_approved_at=timezone.now())
     world.link = services.link_for(world.enrolment)
     return world
 

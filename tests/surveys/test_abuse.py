@@ -117,9 +117,14 @@ def test_guessing_codes_is_limited_per_network(collecting):
         services.verify_otp(collecting.enrolment, phone, _sent_code(), address="6.6.6.6")
     real = codes.issue_access_codes(collecting.enrolment, 1,
                                        acting_user=collecting.admin_a)[0]
-    assert services.access_code_is_open(collecting.enrolment, real, address="7.7.7.7")
-    assert not services.access_code_is_open(collecting.enrolment, "X", address="7.7.7.7")
-    assert not services.access_code_is_open(collecting.enrolment, real, address="7.7.7.7")
+    for key in ("g1", "g2"):  # access codes are guessed at the final send
+        with pytest.raises(ActionRefused):
+            services.submit(collecting.enrolment, "IIT", iit_answers(), submission_key=key,
+                            access_code="ABCD-EFGH", network="7.7.7.7")
+    with pytest.raises(ActionRefused):
+        services.submit(collecting.enrolment, "IIT", iit_answers(), submission_key="g3",
+                        access_code=real, network="7.7.7.7")
+    assert AccessCode.objects.count() == 1 and not Response.objects.exists()
 
 
 def test_a_replay_keeps_the_first_responses_flags_and_adds_no_row(collecting):

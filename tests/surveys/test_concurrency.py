@@ -30,7 +30,8 @@ def enrolment():
     PhaseWindow.objects.filter(year=world.year, phase=Phase.IIT_COLLECTION).update(
         opens_on=today - dt.timedelta(days=1), closes_on=today + dt.timedelta(days=9))
     return Enrolment.objects.create(agency=world.agency_a, year=world.year,
-                                    state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40)
+                                    state=EnrolmentState.HEADCOUNT_APPROVED, headcount=40,
+                                    headcount_approved_at=timezone.now())
 
 
 def _submit_many(enrolment, keys: list[str], code: str | None = None) -> list:

@@ -17,7 +17,7 @@ def _unreachable(*args, **kwargs):
 
 
 class DownCache:
-    get = set = add = incr = delete = staticmethod(_unreachable)
+    get = get_many = set = add = incr = delete = staticmethod(_unreachable)
 
 
 def test_a_response_is_stored_when_the_quality_counters_are_down(collecting, monkeypatch):

@@ -7,8 +7,8 @@ import gzip
 import pytest
 from django.test import Client
 
-from openita.surveys import codes, services, sms
-from openita.surveys.models import Response
+from openita.surveys import codes, sms
+from openita.surveys.models import AccessCode, Response
 from tests.helpers import english, page_text
 
 IIT_PAGES = [{"q1a": "4", "q1b": "3", "q1c": "1", "q2": "no"}, {"q3": "1"}]
@@ -42,16 +42,31 @@ def test_a_staff_member_answers_the_iit_with_a_one_time_code(collecting):
     assert stored.answers == {"q1a": 4, "q1b": 3, "q1c": 1, "q2": "no", "q3": 1}
     assert stored.instrument == "IIT" and stored.enrolment == collecting.enrolment
     assert "ขอบคุณ" in page_text(client.get(response["Location"]))
-    assert not services.access_code_is_open(collecting.enrolment, code)
+    assert not AccessCode.objects.exists()  # spent at the final send
 
 
-def test_a_wrong_code_or_no_confirmation_is_refused_next_to_the_field(collecting):
+def test_a_malformed_code_or_no_confirmation_is_refused_next_to_the_field(collecting):
     client = english(Client())
     response = client.post(_url(collecting, "iit"), {"access_code": "NOPE-NOPE"})
     assert response.status_code == 400
     body = page_text(response)
-    assert "not valid or was already used" in body and "Please confirm" in body
+    assert "8-character access code" in body and "Please confirm" in body
     assert client.get(_url(collecting, "iit", "page", 1)).status_code == 302
+
+
+def test_a_refused_code_is_replaced_on_the_review_page_and_the_answers_are_kept(collecting):
+    [code] = codes.issue_access_codes(collecting.enrolment, 1, acting_user=collecting.admin_a)
+    client = english(Client())
+    client.post(_url(collecting, "iit"), {"eligible": "yes", "access_code": "ABCD-EFGH"})
+    _answer_iit(client, collecting)
+    refused = client.post(_url(collecting, "iit", "review"))
+    assert refused.status_code == 400
+    body = page_text(refused)
+    assert "not valid or was already used" in body and 'name="access_code"' in body
+    assert not Response.objects.exists()
+    response = client.post(_url(collecting, "iit", "review"), {"access_code": code.lower()})
+    assert response["Location"] == _url(collecting, "iit", "thanks")
+    assert Response.objects.get().answers["q3"] == 1 and not AccessCode.objects.exists()
 
 
 def test_a_service_user_answers_the_eit_after_an_sms_code(collecting):

@@ -7,6 +7,7 @@ import re
 
 from django.urls import reverse
 
+from openita.calendars.models import Enrolment
 from openita.surveys import slips
 from openita.surveys.models import AccessCode
 from tests.surveys.test_announcement import _pages, _streams
@@ -18,6 +19,7 @@ def _pdf_of(page: str) -> bytes:
 
 
 def test_issuing_250_codes_gives_a_pdf_of_twelve_pages_with_sarabun(collecting, client_for):
+    Enrolment.objects.filter(pk=collecting.enrolment.pk).update(headcount=250)
     response = client_for(collecting.admin_a).post(
         reverse("agencies:surveys", args=[collecting.agency_a.pk]), {"count": 250})
     page = response.content.decode()

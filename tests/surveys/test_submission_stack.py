@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from openita.calendars.models import Phase, PhaseWindow
 from openita.site.wsgi import application
-from openita.surveys import codes, respondent
+from openita.surveys import codes, respondent, services
 from openita.surveys.models import Response
 from tests.surveys.conftest import iit_answers
 
@@ -35,7 +35,9 @@ def survey(collecting):
 
 def progress_cookie(code: str, answers: dict | None = None, *, eligible: bool = True,
                     key: str | None = None, access_code: str = "") -> str:
-    progress = respondent.Progress(eligible=eligible, started=0, access_code=access_code)
+    progress = respondent.Progress(eligible=eligible, started=0,
+                                   code_hash=services.code_hash(access_code) if access_code
+                                   else "")
     progress.answers = iit_answers() if answers is None else answers
     if key:
         progress.key = key
@@ -211,7 +213,6 @@ def test_a_database_error_is_not_retried_and_sending_again_works(survey, monkeyp
 
 
 def test_a_code_spent_on_a_failed_insert_is_given_back(survey, monkeypatch):
-    from openita.surveys import services
     from openita.surveys.models import AccessCode
 
     survey.year.iit_requires_access_code = True

@@ -163,8 +163,24 @@ class RoleGrant(RoleTarget):
         return f"{label} — {target}" if target else str(label)
 
 
+class Confirmation(models.TextChoices):
+    """Whether someone outside the agency must confirm an invitation before it grants."""
+
+    NOT_NEEDED = "not_needed", _("not needed")
+    PENDING = "pending", _("awaiting confirmation")
+    CONFIRMED = "confirmed", _("confirmed")
+    REFUSED = "refused", _("refused")
+
+
 class Invitation(RoleTarget):
-    """An e-mailed invitation to take a role; only a hash of its token is stored."""
+    """An e-mailed invitation to take a role; only a hash of its token is stored.
+
+    Every role given through a page is an invitation the person accepts, also when the
+    address has an account already (no role without consent). An executive proposed by
+    the agency's own administrator stays ``pending`` until NACC (or, where configured, the
+    provincial oversight office) confirms it: the role grant exists only once the
+    invitation is both accepted and confirmed (see ``accounts.duties``).
+    """
 
     email = models.EmailField(_("e-mail"))
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
@@ -179,6 +195,16 @@ class Invitation(RoleTarget):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
     )
+    confirmation = models.CharField(
+        _("confirmation"), max_length=16, choices=Confirmation.choices,
+        default=Confirmation.NOT_NEEDED, db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("confirmed or refused by"),
+    )
+    decided_at = models.DateTimeField(_("confirmed or refused"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
 
     class Meta(RoleTarget.Meta):
         ordering = ["-created_at"]
@@ -197,6 +223,19 @@ class AuditAction(models.TextChoices):
     INVITATION_CREATE = "invitation.create", _("Invitation sent")
     INVITATION_ACCEPT = "invitation.accept", _("Invitation accepted")
     INVITATION_CANCEL = "invitation.cancel", _("Invitation cancelled")
+    EXECUTIVE_CONFIRM = "invitation.confirm", _("Executive confirmed")
+    EXECUTIVE_REFUSE = "invitation.refuse", _("Executive refused")
     PASSWORD_CHANGE = "account.password_change", _("Password changed")
     TEAM_CREATE = "team.create", _("Consultant team created")
     TEAM_UPDATE = "team.update", _("Consultant team changed")
+    # Sign-in (issue 9)
+    SIGN_IN = "account.sign_in", _("Signed in with the password")
+    SIGN_IN_FAILED = "account.sign_in_failed", _("Sign-in failed")
+    SIGN_IN_LOCKED_OUT = "account.sign_in_locked_out", _("Sign-in failed; locked out for a while")
+    PASSWORD_RESET_REQUEST = "account.password_reset_request", _("Password reset requested")
+    PASSWORD_RESET = "account.password_reset", _("Password reset by e-mail link")
+    TWO_FACTOR_ENROL = "account.two_factor_enrol", _("Two-factor sign-in set up")
+    TWO_FACTOR_VERIFY = "account.two_factor_verify", _("Two-factor code accepted")
+    TWO_FACTOR_FAILED = "account.two_factor_failed", _("Two-factor code refused")
+    RECOVERY_CODES = "account.recovery_codes", _("New recovery codes made")
+    TWO_FACTOR_RESET = "account.two_factor_reset", _("Two-factor sign-in reset")

@@ -96,11 +96,17 @@ def is_oversight(user: Any) -> bool:
     return bool(roles.oversight_provinces or roles.oversight_parents)
 
 
+# An agency's own roles act only while the agency is active: every rule that lets its
+# administrator or executive change something (profile, contacts, invitations, enrolment,
+# headcounts, access codes) is built on these two, so a deactivated agency accepts no
+# change from its own people. What they may see comes from the scope (``agency_ids``).
+
+
 @rules.predicate
 def is_admin_of(user: Any, agency: Any) -> bool:
-    return agency is not None and agency.pk in roles_of(user).admin_of
+    return agency is not None and agency.active and agency.pk in roles_of(user).admin_of
 
 
 @rules.predicate
 def is_executive_of(user: Any, agency: Any) -> bool:
-    return agency is not None and agency.pk in roles_of(user).executive_of
+    return agency is not None and agency.active and agency.pk in roles_of(user).executive_of

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -17,20 +18,52 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.core.errors import ActionRefused
+from openita.core.forms import search_text
 from openita.core.permissions import require
 from openita.core.web import attempt, posted, refuse_into_form
 
-from . import services
+from . import duties, services
+from .duty_forms import ExecutiveDecisionForm
 from .forms import AcceptInvitationForm, TeamForm
 from .http import AuthenticatedRequest
-from .models import ConsultantTeam, RoleGrant, User
+from .models import Confirmation, ConsultantTeam, RoleGrant, User
+
+
+def _accepted(request: HttpRequest, grant: object | None, pending: bool) -> None:
+    if pending:
+        messages.info(request, _("You accepted. The executive role starts once NACC confirms "
+                                 "it; you will get an e-mail then."))
+    elif grant is not None:
+        messages.success(request, _("You accepted. The role is yours now."))
 
 
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited person accepts: with a new account, or signed in with the invited
+    address when it has one (the link's holder owns that mailbox, so may know)."""
     invitation = services.pending_invitation(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
+    pending = invitation.confirmation == Confirmation.PENDING
+    if services.has_account(invitation):
+        user = request.user
+        signed_in_as_invited = (user.is_authenticated
+                                and getattr(user, "email", "").lower() == invitation.email)
+        if request.method == "POST":
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            try:
+                grant = services.accept_invitation_as(token, acting_user=user)
+            except ActionRefused as error:
+                messages.error(request, str(error.message))
+            else:
+                _accepted(request, grant, pending)
+                return redirect("site:home")
+        return render(request, "accounts/accept.html", {
+            "invitation": invitation, "has_account": True, "pending": pending,
+            "signed_in_as_invited": signed_in_as_invited,
+            "login_url": reverse("accounts:login") + "?" + urlencode(
+                {"next": request.get_full_path()})})
     form = AcceptInvitationForm(posted(request),
                                 initial={"full_name": invitation.full_name})
     if request.method == "POST" and form.is_valid():
@@ -42,14 +75,16 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your account is ready."))
+            _accepted(request, None, pending)
             return redirect("site:home")
-    return render(request, "accounts/accept.html", {"form": form, "invitation": invitation})
+    return render(request, "accounts/accept.html", {"form": form, "invitation": invitation,
+                                                    "pending": pending})
 
 
 @login_required
 def people(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "accounts.manage_people")
-    q = request.GET.get("q", "").strip()
+    q = search_text(request.GET)
     users = User.objects.prefetch_related("grants")
     if q:
         users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
@@ -113,3 +148,34 @@ def team_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
                .select_related("user") if pk else [])
     return render(request, "accounts/team_form.html",
                   {"form": form, "team": team if pk else None, "members": members})
+
+
+@login_required
+def executive_confirmations(request: AuthenticatedRequest) -> HttpResponse:
+    """Executives proposed by agencies, waiting for NACC (or the provincial office)."""
+    require(request.user, "accounts.confirm_executives")
+    proposals = duties.confirmable_invitations(request.user)
+    page = Paginator(proposals, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/confirmations.html", {"page": page})
+
+
+@login_required
+@require_POST
+def decide_executive(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    require(request.user, "accounts.confirm_executives")
+    proposal = get_object_or_404(duties.confirmable_invitations(request.user), pk=pk)
+    form = ExecutiveDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("accounts:confirmations")
+    reason = form.cleaned_data["reason"]
+    if form.cleaned_data["decision"] == ExecutiveDecisionForm.CONFIRM:
+        attempt(request, lambda: services.confirm_executive(
+            proposal, reason, acting_user=request.user), _("The executive is confirmed."))
+    else:
+        attempt(request, lambda: services.refuse_executive(
+            proposal, reason, acting_user=request.user),
+            _("The proposal is refused; the person who proposed it is told why."))
+    return redirect("accounts:confirmations")

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openita.accounts.models import AGENCY_ROLES, ConsultantTeam, Role
+from openita.core.forms import SafeTextMixin
 
 from .models import (
     SIZED_KINDS,
@@ -21,8 +22,8 @@ from .models import (
 from .services import agency_by_code, registry_problems
 
 
-class AgencyFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False,
+class AgencyFilterForm(SafeTextMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200,
                         widget=forms.TextInput(attrs={"placeholder": _("Code or name")}))
     kind = forms.ChoiceField(label=_("Type"), required=False,
                              choices=[("", _("All types"))] + list(AgencyKind.choices))
@@ -43,7 +44,7 @@ def _website_field() -> forms.URLField:
                           assume_scheme="https")
 
 
-class RegistryForm(forms.ModelForm):
+class RegistryForm(SafeTextMixin, forms.ModelForm):
     """The full registry record, for NACC administrators."""
 
     website = _website_field()
@@ -73,7 +74,7 @@ class RegistryForm(forms.ModelForm):
         return cleaned
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(SafeTextMixin, forms.ModelForm):
     """What an agency keeps current itself."""
 
     website = _website_field()
@@ -84,7 +85,7 @@ class ProfileForm(forms.ModelForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(SafeTextMixin, forms.ModelForm):
     class Meta:
         model = AgencyContact
         fields = ["name", "position", "phone", "email", "is_primary"]
@@ -97,38 +98,38 @@ class ContactForm(forms.ModelForm):
         return cleaned
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(SafeTextMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
                              max_length=2000)
 
 
-class ImportForm(forms.Form):
+class ImportForm(SafeTextMixin, forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"),
                            help_text=_("First row: column names. Nothing is saved unless "
                                        "every row is valid."))
 
 
-class AgencyInviteForm(forms.Form):
+class AgencyInviteForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[
         (role.value, role.label) for role in AGENCY_ROLES])
 
 
-class GrantForm(forms.Form):
+class GrantForm(SafeTextMixin, forms.Form):
     """A role and what it applies to; the view passes the matching target to the service."""
 
     email = forms.EmailField(label=_("E-mail"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    agency_code = forms.CharField(label=_("Agency code"), required=False,
+    agency_code = forms.CharField(label=_("Agency code"), required=False, max_length=30,
                                   help_text=_("For agency administrators and executives."))
     team = forms.ModelChoiceField(label=_("Consultant team"), required=False,
                                   queryset=ConsultantTeam.objects.all())
     province = forms.ModelChoiceField(label=_("Province (oversight)"), required=False,
                                       queryset=Province.objects.all())
     parent_code = forms.CharField(label=_("Parent organisation code (oversight)"),
-                                  required=False)
+                                  required=False, max_length=30)
 
     def clean(self):
         super().clean()

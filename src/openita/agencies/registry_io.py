@@ -8,7 +8,9 @@ with one audit row that lists what was created and what changed.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from openita.accounts.models import User
 from openita.core import audit, locks
+from openita.core.forms import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 from openita.core.permissions import require
+from openita.core.validators import CONTROL_CHARACTERS_MESSAGE, forbidden_characters
 
 from .models import Agency, AgencyGroup, AuditAction, Province
 from .services import REGISTRY_LOCK, registry_problems
@@ -32,6 +36,10 @@ COLUMNS = [
 REQUIRED_COLUMNS = {"code", "name_th", "kind"}
 PLAIN_FIELDS = ["name_th", "name_en", "kind", "size_class", "website", "address", "phone",
                 "email"]
+# Cells that may hold line breaks, as the address box of the forms does.
+MULTILINE_COLUMNS = {"address"}
+# Columns whose length the model does not check itself.
+UNBOUNDED_COLUMNS = {"address", "parent_code", "province", "group_code", "active"}
 MAX_ROWS = 20_000
 MAX_BYTES = 15 * 1024 * 1024
 TRUE_WORDS = {"1", "true", "yes", "y", "ใช่", "จริง", "active", "ใช้งาน"}
@@ -83,14 +91,15 @@ def read_table(name: str, data: bytes) -> list[dict[str, str]]:
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         raise ImportRejected(_("Unknown columns: %(names)s. Allowed: %(allowed)s.")
-                             % {"names": ", ".join(unknown), "allowed": ", ".join(COLUMNS)})
+                             % {"names": ", ".join(_shown(h) for h in unknown[:10]),
+                                "allowed": ", ".join(COLUMNS)})
     missing = REQUIRED_COLUMNS - set(header)
     if missing:
         raise ImportRejected(_("Missing columns: %(names)s.")
                              % {"names": ", ".join(sorted(missing))})
     rows = []
     for cells in raw_rows:
-        values = ["" if c is None else str(c).strip() for c in cells]
+        values = [_cell_text(c) for c in cells]
         if not any(values):
             continue
         rows.append(dict(zip(header, values + [""] * (len(header) - len(values)), strict=False)))
@@ -99,15 +108,34 @@ def read_table(name: str, data: bytes) -> list[dict[str, str]]:
     return rows
 
 
+def _cell_text(value: Any) -> str:
+    """A cell as text: a whole number stored by a spreadsheet as 1.0 reads as 1."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)
+    return str(value).strip()
+
+
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
     try:
         text = data.decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(text)))
     except UnicodeDecodeError as error:
         raise ImportRejected(_("The CSV file must be encoded as UTF-8.")) from error
-    except csv.Error as error:  # e.g. a cell longer than the csv module allows
-        raise ImportRejected(_("The CSV file cannot be read: %(reason)s")
-                             % {"reason": error}) from error
+    # Universal newlines: a file saved with old Mac line ends (CR alone) reads as rows too.
+    reader = csv.reader(io.StringIO(text, newline=None))
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        # The csv module's own words are English and name its internals; say what is wrong
+        # and where, in the person's language.
+        if "field limit" in str(error):
+            raise ImportRejected(
+                _("Line %(line)s of the CSV file has a cell longer than %(limit)s characters.")
+                % {"line": reader.line_num, "limit": csv.field_size_limit()}) from error
+        raise ImportRejected(
+            _("Line %(line)s of the CSV file cannot be read. Check its quotation marks, or "
+              "save the file again as CSV (UTF-8).") % {"line": reader.line_num}) from error
     return iter(_unescape_formula(row) for row in rows)
 
 
@@ -167,7 +195,8 @@ def check_rows(rows: list[dict[str, str]]) -> tuple[list[Agency], dict, list[Row
         code_key = agency.code.lower()
         if code_key and code_key in seen:
             row_problems.append(RowProblem(index, "code", _("Code %(code)s is also on row %(row)s.")
-                                           % {"code": agency.code, "row": seen[code_key]}))
+                                           % {"code": _shown(agency.code),
+                                              "row": seen[code_key]}))
         seen.setdefault(code_key, index)
         problems.extend(row_problems)
         agencies.append(agency)
@@ -177,8 +206,33 @@ def check_rows(rows: list[dict[str, str]]) -> tuple[list[Agency], dict, list[Row
     return agencies, parents, problems
 
 
+def _shown(value: str, limit: int = 40) -> str:
+    """A cell as quoted in a message (or a file name in the log): without control
+    characters, and short."""
+    bad = set(forbidden_characters(value, multiline=False))
+    value = "".join(c for c in value if c not in bad) if bad else value
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _cell_problems(index: int, row: dict[str, str]) -> list[RowProblem]:
+    """The rule every form applies to typed text, for the cells of one row: no control
+    characters (line breaks only where the form has a multi-line box), no absurd length."""
+    problems = []
+    for column, value in row.items():
+        if not column:  # a column without a name is not read
+            continue
+        multiline = column in MULTILINE_COLUMNS
+        if forbidden_characters(value, multiline=multiline):
+            problems.append(RowProblem(index, column, str(CONTROL_CHARACTERS_MESSAGE)))
+        limit = MAX_TEXT_LENGTH if multiline else MAX_LINE_LENGTH
+        if column in UNBOUNDED_COLUMNS and len(value) > limit:
+            problems.append(RowProblem(index, column, _("This cell is longer than %(limit)s "
+                                                        "characters.") % {"limit": limit}))
+    return problems
+
+
 def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
-    problems: list[RowProblem] = []
+    problems: list[RowProblem] = _cell_problems(index, row)
     code = row.get("code", "")
     agency = lookups.existing.get(code) or Agency(code=code)
     for name in PLAIN_FIELDS:
@@ -196,7 +250,7 @@ def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
             row["province"])
         if province is None:
             problems.append(RowProblem(index, "province", _("Unknown province “%(value)s”.")
-                                       % {"value": row["province"]}))
+                                       % {"value": _shown(row["province"])}))
         agency.province = province
     elif "province" in row:
         agency.province = None
@@ -204,7 +258,7 @@ def _check_row(index: int, row: dict[str, str], lookups: _Lookups):
         group = lookups.groups.get(row["group_code"].lower())
         if group is None:
             problems.append(RowProblem(index, "group_code", _("Unknown agency group “%(value)s”.")
-                                       % {"value": row["group_code"]}))
+                                       % {"value": _shown(row["group_code"])}))
         agency.group = group
     elif "group_code" in row:
         agency.group = None
@@ -234,7 +288,7 @@ def _parent_of(index: int, row: dict, code: str, lookups: _Lookups,
     real = lookups.real_codes.get(given.lower())
     if real is None:
         problems.append(RowProblem(index, "parent_code", _("No agency has the code “%(value)s”.")
-                                   % {"value": given}))
+                                   % {"value": _shown(given)}))
     elif real.lower() == code.lower():
         problems.append(RowProblem(index, "parent_code",
                                    _("An agency cannot be its own parent organisation.")))
@@ -278,7 +332,7 @@ def import_registry(name: str, data: bytes, *, acting_user: User) -> ImportResul
             return result
         _write(agencies, parents, result)
         audit.record(AuditAction.IMPORT, actor=acting_user, object_type="agencies.agency",
-                     object_id="*", after={"file": name, "created": result.created,
+                     object_id="*", after={"file": _shown(name, 200), "created": result.created,
                                            "updated": result.updated,
                                            "unchanged": result.unchanged,
                                            "changes": result.changes})
@@ -372,9 +426,24 @@ def export_rows(queryset) -> Iterable[list[str]]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# What an XLSX cell cannot hold (openpyxl raises IllegalCharacterError on the whole file),
+# and lone surrogates, which no UTF-8 file can hold.
+@functools.cache
+def _unwritable() -> re.Pattern[str]:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # openpyxl loads only when used
+
+    return re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff]")
+
+
 def _escape_formula(row: list[str]) -> list[str]:
-    """Spreadsheets run a cell that starts like a formula; a quote makes it plain text."""
-    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row]
+    """Make each cell safe to open (the OWASP rule for CSV injection, in CSV and XLSX
+    alike): spreadsheets run a cell that starts like a formula, so a quote makes it plain
+    text; characters a sheet cannot hold, stored before the forms refused them or by any
+    other path, are dropped, so one bad record never breaks the export for everyone."""
+    unwritable = _unwritable()
+    cells = [unwritable.sub("", v) if isinstance(v, str) else v for v in row]
+    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+            for v in cells]
 
 
 def _unescape_formula(row: list) -> list:

@@ -14,6 +14,7 @@ from django.db.models.functions import Concat, Substr
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from openita.accounts.duties import refuse_if_inactive
 from openita.accounts.models import ConsultantTeam, User
 from openita.accounts.predicates import roles_of
 from openita.core import audit, locks
@@ -182,10 +183,19 @@ def set_agency_active(agency: Agency, active: bool, reason: str, *, acting_user:
     return agency
 
 
+def require_change(acting_user: User, agency: Agency,
+                   permission: str = "agencies.change_profile") -> None:
+    """``permission`` on ``agency``; its own people are told politely, rather than
+    forbidden, when the agency is deactivated."""
+    refuse_if_inactive(acting_user, agency)
+    require(acting_user, permission, agency)
+
+
 @transaction.atomic
 def update_profile(agency: Agency, data: dict, *, acting_user: User) -> Agency:
-    """The agency's own people keep its website and contact details current."""
-    require(acting_user, "agencies.change_profile", agency)
+    """The agency's own people keep its website and contact details current (not while
+    the agency is deactivated; NACC still may)."""
+    require_change(acting_user, agency)
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     before = audit.snapshot(agency, PROFILE_FIELDS)
     for field in PROFILE_FIELDS:
@@ -203,7 +213,7 @@ CONTACT_FIELDS = ["name", "position", "phone", "email", "is_primary"]
 
 @transaction.atomic
 def save_contact(contact: AgencyContact, *, acting_user: User) -> AgencyContact:
-    require(acting_user, "agencies.change_profile", contact.agency)
+    require_change(acting_user, contact.agency)
     before = None
     if contact.pk:
         stored = AgencyContact.objects.get(pk=contact.pk, agency=contact.agency)
@@ -220,7 +230,7 @@ def save_contact(contact: AgencyContact, *, acting_user: User) -> AgencyContact:
 
 @transaction.atomic
 def delete_contact(contact: AgencyContact, *, acting_user: User) -> None:
-    require(acting_user, "agencies.change_profile", contact.agency)
+    require_change(acting_user, contact.agency)
     audit.record(AuditAction.CONTACT_DELETE, actor=acting_user, obj=contact,
                  before=audit.snapshot(contact, CONTACT_FIELDS))
     contact.delete()

@@ -12,9 +12,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.accounts import services as accounts
 from openita.accounts.http import AuthenticatedRequest
+from openita.accounts.models import Confirmation, Invitation
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
-from openita.core.web import posted, posted_files, refuse_into_form, site_url
+from openita.core.web import (
+    posted,
+    posted_files,
+    refuse_into_form,
+    refuse_into_messages,
+    site_url,
+)
 
 from . import registry_io, services
 from .forms import (
@@ -29,11 +36,21 @@ from .forms import (
 from .models import Agency, AgencyContact, AgencyKind
 
 
+def _refused(request: AuthenticatedRequest, agency: Agency, error: ActionRefused
+             ) -> HttpResponse:
+    """Back to the agency's page, saying why (e.g. the agency is deactivated)."""
+    refuse_into_messages(request, error)
+    return redirect("agencies:detail", pk=agency.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
-    require(request.user, "agencies.change_profile", agency)
+    try:
+        services.require_change(request.user, agency)
+    except ActionRefused as error:
+        return _refused(request, agency, error)
     form = ProfileForm(posted(request), instance=Agency.objects.get(pk=agency.pk))
     if request.method == "POST" and form.is_valid():
         services.update_profile(agency, form.cleaned_data, acting_user=request.user)
@@ -49,7 +66,10 @@ def contact_edit(
     request: AuthenticatedRequest, pk: int, contact_id: int | None = None
 ) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
-    require(request.user, "agencies.change_profile", agency)
+    try:
+        services.require_change(request.user, agency)
+    except ActionRefused as error:
+        return _refused(request, agency, error)
     contact = (get_object_or_404(AgencyContact, pk=contact_id, agency=agency)
                if contact_id else AgencyContact(agency=agency))
     form = ContactForm(posted(request), instance=contact)
@@ -66,7 +86,10 @@ def contact_edit(
 def contact_delete(request: AuthenticatedRequest, pk: int, contact_id: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
     contact = get_object_or_404(AgencyContact, pk=contact_id, agency=agency)
-    services.delete_contact(contact, acting_user=request.user)
+    try:
+        services.delete_contact(contact, acting_user=request.user)
+    except ActionRefused as error:
+        return _refused(request, agency, error)
     messages.success(request, _("The contact is removed."))
     return redirect("agencies:detail", pk=agency.pk)
 
@@ -132,16 +155,27 @@ def registry_import(request: AuthenticatedRequest) -> HttpResponse:
         "kinds": AgencyKind.choices})
 
 
+def _invitation_sent(request: AuthenticatedRequest, invitation: Invitation) -> None:
+    messages.success(request, _("The invitation is sent to %(email)s.")
+                     % {"email": invitation.email})
+    if invitation.confirmation == Confirmation.PENDING:
+        messages.info(request, _("An executive role starts only once NACC (or the provincial "
+                                 "office, for local administrations) confirms it."))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agency = services.get_visible_agency(request.user, pk)
-    require(request.user, "agencies.invite_people", agency)
+    try:
+        services.require_change(request.user, agency, "agencies.invite_people")
+    except ActionRefused as error:
+        return _refused(request, agency, error)
     form = AgencyInviteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            _invitation, granted = accounts.invite(
+            invitation = accounts.invite(
                 data["email"], data["role"], acting_user=request.user,
                 full_name=data["full_name"], agency=agency,
                 site_url=site_url(request),
@@ -149,9 +183,9 @@ def invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ActionRefused as error:
             refuse_into_form(form, error)
         else:
-            messages.success(request, _("The role is granted.") if granted
-                             else _("The invitation is sent to %(email)s.")
-                             % {"email": data["email"]})
+            # The same words whether or not the address has an account: the inviter
+            # learns nothing about it.
+            _invitation_sent(request, invitation)
             return redirect("agencies:detail", pk=agency.pk)
     return render(request, "agencies/form.html", {
         "agency": agency, "form": form, "title": _("Invite a colleague")})
@@ -168,7 +202,7 @@ def grant(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            _invitation, role_grant = accounts.invite(
+            invitation = accounts.invite(
                 data["email"], data["role"], acting_user=request.user,
                 full_name=data["full_name"],
                 site_url=site_url(request),
@@ -177,8 +211,6 @@ def grant(request: AuthenticatedRequest) -> HttpResponse:
         except ActionRefused as error:
             refuse_into_form(form, error, {"agency": "agency_code", "parent": "parent_code"})
         else:
-            messages.success(request, _("The role is granted.") if role_grant
-                             else _("The invitation is sent to %(email)s.")
-                             % {"email": data["email"]})
+            _invitation_sent(request, invitation)
             return redirect("accounts:people")
     return render(request, "accounts/grant.html", {"form": form})

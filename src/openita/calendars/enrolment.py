@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openita.accounts.duties import refuse_if_inactive, require_independent_approver
 from openita.accounts.models import User
 from openita.agencies.models import Agency
 from openita.core import audit
@@ -92,6 +93,7 @@ def enrolment_actions(user: Any, enrolment: Enrolment | None) -> set[str]:
 
 def _may_take(step: str, agency: Agency, year: AssessmentYear, acting_user: User) -> None:
     """The permission of ``step``, an active agency and an open registration window."""
+    refuse_if_inactive(acting_user, agency)  # its own people are told why, politely
     require(acting_user, ENROLMENT_STEPS[step][0], agency)
     if not agency.active:
         raise ActionRefused(_("This agency is not active in the registry."))
@@ -154,11 +156,11 @@ def submit_headcount(
 
 @transaction.atomic
 def approve_headcount(agency: Agency, year: AssessmentYear, *, acting_user: User) -> Enrolment:
-    """The executive approves the submitted headcount; never the person who entered it."""
+    """The executive approves the submitted headcount; never the person who entered it,
+    nor an executive whose role that person proposed (``duties``)."""
     _may_take("approve_headcount", agency, year, acting_user)
     enrolment = _locked_for("approve_headcount", agency, year)
-    if enrolment.headcount_submitted_by_id == acting_user.pk:
-        raise ActionRefused(_("The person who entered the headcount cannot also approve it."))
+    require_independent_approver(acting_user, agency, enrolment.headcount_submitted_by_id)
     enrolment.state = EnrolmentState.HEADCOUNT_APPROVED
     enrolment.headcount_approved_at = timezone.now()
     enrolment.headcount_approved_by = acting_user

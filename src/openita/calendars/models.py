@@ -54,6 +54,17 @@ class AssessmentYear(models.Model):
         _("IIT respondents need a one-time access code"), default=True)
     provisional_scores_visible = models.BooleanField(
         _("agencies see provisional scores during collection"), default=False)
+    # What people outside NACC see of a collection moves only in batches (see
+    # surveys/release.py): at most once per interval, and only after this many new answers.
+    release_interval_hours = models.PositiveSmallIntegerField(
+        _("hours between two releases of collection figures"), default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)])
+    release_batch = models.PositiveIntegerField(
+        _("new responses needed before the figures are released again"), default=10,
+        validators=[MinValueValidator(10), MaxValueValidator(10_000)])
+    access_code_margin_percent = models.PositiveSmallIntegerField(
+        _("IIT access codes allowed beyond the approved headcount (%)"), default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

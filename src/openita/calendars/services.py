@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from openita.accounts.models import User
@@ -327,16 +329,34 @@ def set_year_status(year: AssessmentYear, status: str, *, acting_user: User) -> 
     return year
 
 
+_SWITCHES = ("iit_requires_access_code", "provisional_scores_visible")
+_NUMBERS = ("release_interval_hours", "release_batch", "access_code_margin_percent")
+
+
 @transaction.atomic
-def change_settings(year: AssessmentYear, *, acting_user: User, **changes: bool) -> AssessmentYear:
-    """Survey settings of a year (access codes for the IIT, provisional scores)."""
+def change_settings(year: AssessmentYear, *, acting_user: User,
+                    **changes: bool | int) -> AssessmentYear:
+    """Survey settings of a year: access codes for the IIT, provisional scores, how often
+    and after how many new answers collection figures are released to people outside
+    NACC, and the margin of access codes beyond the headcount. A number outside its range
+    is refused."""
     require(acting_user, "calendars.manage_years")
     year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
-    fields = ["iit_requires_access_code", "provisional_scores_visible"]
-    before = {f: getattr(year, f) for f in fields}
-    for name in fields:
+    before = {f: getattr(year, f) for f in (*_SWITCHES, *_NUMBERS)}
+    for name in _SWITCHES:
         setattr(year, name, bool(changes.get(name, before[name])))
-    after = {f: getattr(year, f) for f in fields}
+    for name in _NUMBERS:
+        value = changes.get(name, before[name])
+        field = cast(models.Field, AssessmentYear._meta.get_field(name))
+        try:
+            field.run_validators(int(value))
+        except (TypeError, ValueError, ValidationError):
+            raise ActionRefused(_("%(field)s: the number is out of range.")
+                                % {"field": capfirst(field.verbose_name)},
+                                field=name) from None
+        setattr(year, name, int(value))
+    after = {f: getattr(year, f) for f in before}
+    fields = list(before)
     if after != before:
         year.save(update_fields=fields)
         audit.record(AuditAction.YEAR_SETTINGS, actor=acting_user, obj=year, before=before,

@@ -56,7 +56,7 @@ def year_detail(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse
 
 
 def _render_detail(request, year, window_form=None, extension_form=None, framework_form=None,
-                   status=200):
+                   settings_form=None, status=200):
     can_manage = request.user.has_perm("calendars.manage_years")
     windows = {p.phase: p for p in services.calendar_of(year)}
 
@@ -79,9 +79,8 @@ def _render_detail(request, year, window_form=None, extension_form=None, framewo
         "extension_form": extension_form or ExtensionForm(),
         "framework_form": framework_form or AttachForm(
             initial={"framework": year.framework_id}),
-        "settings_form": YearSettingsForm(initial={
-            "iit_requires_access_code": year.iit_requires_access_code,
-            "provisional_scores_visible": year.provisional_scores_visible}),
+        "settings_form": settings_form or YearSettingsForm(initial={
+            name: getattr(year, name) for name in YearSettingsForm.base_fields}),
     }, status=status)
 
 
@@ -121,10 +120,15 @@ def year_settings(request: AuthenticatedRequest, fiscal_year: int) -> HttpRespon
     require(request.user, "calendars.manage_years")
     year = get_object_or_404(AssessmentYear, fiscal_year=fiscal_year)
     form = YearSettingsForm(request.POST)
-    form.is_valid()  # two check boxes: always valid
-    services.change_settings(year, acting_user=request.user, **form.cleaned_data)
-    messages.success(request, _("The settings are saved."))
-    return redirect("calendars:detail", fiscal_year=fiscal_year)
+    if form.is_valid():
+        try:
+            services.change_settings(year, acting_user=request.user, **form.cleaned_data)
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The settings are saved."))
+            return redirect("calendars:detail", fiscal_year=fiscal_year)
+    return _render_detail(request, year, settings_form=form, status=400)
 
 
 @login_required

@@ -12,6 +12,7 @@ No Django import here: the scoring engine and the ``openita score`` command use 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -29,14 +30,23 @@ Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
+MAX_NUMBER_LENGTH = 60
+
+
 def exact(value: object) -> Fraction:
     """A number written as int, decimal string or fraction string ("100/3"), exactly."""
     if isinstance(value, bool):
         raise ValueError("a number is required")
     if isinstance(value, float):
         value = repr(value)
+    text = str(value).strip()
+    # Fraction("1e100000000") builds 10**100000000 and holds a worker for minutes; no weight,
+    # score or threshold of a framework needs more than a few dozen digits.
+    exponent = re.search(r"[eE]([+-]?\d+)\s*$", text)
+    if len(text) > MAX_NUMBER_LENGTH or (exponent and abs(int(exponent.group(1))) > 30):
+        raise ValueError(f"number too large: {text[:40]!r}")
     try:
-        return Fraction(str(value).strip())
+        return Fraction(text)
     except (ValueError, ZeroDivisionError) as error:
         raise ValueError(f"not a number: {value!r}") from error
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -12,12 +13,14 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel
 
 from openita.accounts.models import User
 from openita.core import audit
 from openita.core.audit import Actor
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require, require_unless_system
+from openita.core.validators import forbidden_characters
 
 from . import loader
 from .models import AuditAction, FrameworkVersion, VersionStatus
@@ -69,7 +72,49 @@ def framework_of(version: FrameworkVersion) -> Framework:
     return framework
 
 
+# Far beyond any weight, score or threshold, and below the 4,300 digits Python writes out.
+_MAX_NUMBER_BITS = 4_000
+
+
+def _values(value: Any) -> Iterator[Any]:
+    """Every number and text in a parsed framework, dictionary keys included."""
+    if isinstance(value, BaseModel):
+        for item in value.__dict__.values():
+            yield from _values(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _values(key)
+            yield from _values(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _values(item)
+    else:
+        yield value
+
+
+def _refuse_absurd_values(framework: Framework) -> None:
+    """What is stored must read back and print: a number too long to write as text
+    ("1e5000") would be stored as "<unprintable Fraction object>" and break every page of
+    its year; a control character written as a YAML escape ("\\v") passes the form's guard
+    on typed text but breaks the PDFs and spreadsheets made from the framework."""
+    for value in _values(framework):
+        if isinstance(value, Fraction):
+            huge = max(abs(value.numerator), value.denominator).bit_length() > _MAX_NUMBER_BITS
+        elif isinstance(value, int):
+            huge = abs(value).bit_length() > _MAX_NUMBER_BITS
+        elif isinstance(value, str) and forbidden_characters(value, multiline=True):
+            shown = "".join(c for c in value if not forbidden_characters(c, multiline=True))
+            raise ActionRefused(_("A text in the framework contains invisible control "
+                                  "characters: “%(text)s”.") % {"text": shown[:60]},
+                                field="text")
+        else:
+            continue
+        if huge:
+            raise ActionRefused(_("A number in the framework is too large."), field="text")
+
+
 def _store(version: FrameworkVersion, framework: Framework) -> None:
+    _refuse_absurd_values(framework)
     data = to_data(framework)
     version.content = data
     version.checksum = checksum_of(data)
@@ -146,6 +191,8 @@ def save_draft_text(version: FrameworkVersion, text: str, *,
     except loader.FrameworkError as error:
         raise ActionRefused(_("%(path)s: %(reason)s") % {
             "path": error.path or _("the text"), "reason": error.reason}, field="text") from None
+    except ValueError:  # the YAML reader's own: a number of more than 4,300 digits
+        raise ActionRefused(_("A number in the framework is too large."), field="text") from None
     if framework.id != version.code:
         raise ActionRefused(_("The id must stay %(code)s.") % {"code": version.code},
                             field="text")

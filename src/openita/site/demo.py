@@ -9,6 +9,7 @@ of the demo year follows today's date so that the registration phase is open.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from openita.accounts.models import ConsultantTeam, Role, RoleGrant, User
 from openita.agencies.models import Agency, AgencyContact, AgencyGroup, AgencyKind, Province
@@ -41,6 +44,12 @@ from .models import AuditAction
 DEMO_PASSWORD = "openita-demo"
 DEMO_ACTOR = audit.SystemActor("openita demo-data")
 DEMO_DOMAIN = "openita.demo"
+# The authenticator key of the demo's NACC admin, consultant and executive, who must sign
+# in with two factors like anyone in those roles. It is public (printed, and in this file),
+# so it protects nothing: `openita demo-code` prints its current code for whoever has no
+# authenticator app at hand. Only the demo personas get it; real accounts set up their own.
+DEMO_TOTP_KEY = "6f70656e6974612d64656d6f2d746f74702d6b6579"
+TWO_FACTOR_PERSONAS = ("nacc", "consultant", "executive")
 
 # National mix for 8,400 agencies. [C] counts where research gives them (SAO L/M/S,
 # sub-district municipality M/S, PAOs, provinces, universities); the rest are estimates [I].
@@ -354,6 +363,10 @@ def _people(gen: _Generator, agencies: list[Agency], teams, demo: Agency, moi: A
     RoleGrant.objects.bulk_create(
         (RoleGrant(user=users[i], role=role, **target) for i, role, target in grants),
         batch_size=2000)
+    by_email = {u.email: u for u in users}
+    TOTPDevice.objects.bulk_create(
+        TOTPDevice(user=by_email[emails[login]], name="openita demo", key=DEMO_TOTP_KEY,
+                   confirmed=True) for login in TWO_FACTOR_PERSONAS)
     return len(users), emails
 
 
@@ -368,7 +381,8 @@ def _contacts_and_enrolments(gen, agencies, year, last, demo) -> None:
             email=f"contact.{agency.code.lower()}@{DEMO_DOMAIN}", is_primary=True))
         enrolments.append(Enrolment(agency=agency, year=last,
                                     state=EnrolmentState.HEADCOUNT_APPROVED,
-                                    headcount=gen.rng.randint(12, 600)))
+                                    headcount=gen.rng.randint(12, 600),
+                                    headcount_approved_at=now))
         if agency is demo:
             continue
         state = gen.rng.choices(list(EnrolmentState), weights=[35, 25, 15, 25])[0]
@@ -376,13 +390,25 @@ def _contacts_and_enrolments(gen, agencies, year, last, demo) -> None:
             enrolments.append(Enrolment(
                 agency=agency, year=year, state=state, registered_at=now,
                 headcount=None if state == EnrolmentState.REGISTERED
-                else gen.rng.randint(12, 600)))
+                else gen.rng.randint(12, 600),
+                headcount_approved_at=now if state == EnrolmentState.HEADCOUNT_APPROVED
+                else None))
     AgencyContact.objects.bulk_create(contacts, batch_size=2000)
     Enrolment.objects.bulk_create(enrolments, batch_size=2000)
 
 
 PERSONAS = ("nacc", "consultant", "oversight.province", "oversight.ministry", "admin",
             "executive")
+
+
+def demo_totp_secret() -> str:
+    """The demo key as an authenticator app takes it (base32)."""
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode().rstrip("=")
+
+
+def demo_totp_code() -> str:
+    """The demo personas' current two-factor code."""
+    return f"{TOTP(bytes.fromhex(DEMO_TOTP_KEY)).token():06d}"
 
 
 def survey_demo_label() -> str:
@@ -446,7 +472,8 @@ def _survey_demo(agency: Agency, year: AssessmentYear) -> str:
     """An agency whose surveys are open now, with its links (printed by the demo)."""
     enrolment, _ = Enrolment.objects.update_or_create(
         agency=agency, year=year, defaults={"state": EnrolmentState.HEADCOUNT_APPROVED,
-                                            "headcount": 85})
+                                            "headcount": 85,
+                                            "headcount_approved_at": timezone.now()})
     return _survey_label(agency, link_for(enrolment).code)
 
 

@@ -20,6 +20,7 @@ from openita.accounts.http import AuthenticatedRequest
 from openita.agencies.services import get_visible_agency
 from openita.calendars import services as calendar
 from openita.core.errors import ActionRefused
+from openita.core.forms import SafeTextMixin, search_text
 from openita.core.permissions import require
 from openita.core.web import attempt, posted, refuse_into_form, refuse_into_messages
 
@@ -30,9 +31,16 @@ from .overview import collection_rows as overview_rows
 from .quality import flagged_responses, set_excluded
 
 
-class IssueCodesForm(forms.Form):
-    count = forms.IntegerField(label=_("How many codes"), min_value=1, max_value=2000,
-                               initial=250)
+class IssueCodesForm(SafeTextMixin, forms.Form):
+    count = forms.IntegerField(label=_("How many codes"), min_value=1,
+                               max_value=access_codes.MAX_BATCH, initial=50)
+
+
+class CodeAllowanceForm(SafeTextMixin, forms.Form):
+    extra = forms.IntegerField(label=_("More codes allowed"), min_value=1,
+                               max_value=access_codes.MAX_ALLOWANCE)
+    reason = forms.CharField(label=_("Reason (as the agency asked for them)"),
+                             max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def _context(request: HttpRequest, pk: int):
@@ -42,8 +50,8 @@ def _context(request: HttpRequest, pk: int):
     return agency, enrolment, framework
 
 
-def _links(request: HttpRequest, enrolment) -> dict:
-    code = services.link_for(enrolment).code
+def _links(request: HttpRequest, enrolment, link=None) -> dict:
+    code = (link or services.link_for(enrolment)).code
     return {slug: request.build_absolute_uri(reverse("surveys:start", args=[slug, code]))
             for slug in ("iit", "eit")}
 
@@ -51,13 +59,14 @@ def _links(request: HttpRequest, enrolment) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def surveys_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The agency's links, its collection progress (released figures; NACC sees them live
+    with the release state), and its access codes within their bound."""
     agency, enrolment, framework = _context(request, pk)
-    context = {"agency": agency, "enrolment": enrolment}
     if enrolment is None:
-        return render(request, "surveys/agency.html", context)
+        return render(request, "surveys/agency.html", {"agency": agency,
+                                                       "enrolment": enrolment})
     can_manage = request.user.has_perm("surveys.manage_links", agency)
     form = IssueCodesForm(posted(request) if can_manage else None)
-    codes = None
     if request.method == "POST" and can_manage and form.is_valid():
         try:
             codes = access_codes.issue_access_codes(enrolment, form.cleaned_data["count"],
@@ -70,15 +79,60 @@ def surveys_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 "agency": agency, "codes": codes, "link": link, "year": enrolment.year,
                 "pdf": slips.pdf_data_uri(agency, enrolment.year.fiscal_year, link, codes),
                 "max_pdf": slips.MAX_PDF_CODES})
+    return _surveys_page(request, agency, enrolment, framework, form=form)
+
+
+def _surveys_page(request: AuthenticatedRequest, agency, enrolment, framework, *,
+                  form: IssueCodesForm | None = None,
+                  allowance_form: CodeAllowanceForm | None = None,
+                  status: int = 200) -> HttpResponse:
+    can_manage = request.user.has_perm("surveys.manage_links", agency)
+    can_allow = request.user.has_perm("surveys.allow_codes")
     show_scores = progress.may_see_provisional_scores(request.user, enrolment)
-    rows = [progress.progress_of(enrolment, framework, instrument, with_scores=show_scores)
+    live = progress.sees_live_figures(request.user)
+    rows = [progress.progress_of(enrolment, framework, instrument, with_scores=show_scores,
+                                 live=live)
             for instrument in (Instrument.IIT, Instrument.EIT)]
-    context.update(links=_links(request, enrolment), rows=rows, form=form,
-                   can_manage=can_manage, show_scores=show_scores, codes=codes,
-                   can_quality=request.user.has_perm("surveys.view_quality", agency),
-                   can_interview=request.user.has_perm("surveys.interview", agency),
-                   last_reminder=reminders.last_reminder(enrolment))
-    return render(request, "surveys/agency.html", context)
+    link = services.link_for(enrolment)
+    allowances = access_codes.allowances_of(enrolment)
+    return render(request, "surveys/agency.html", {
+        "agency": agency, "enrolment": enrolment, "links": _links(request, enrolment, link),
+        "rows": rows, "form": form if form is not None else IssueCodesForm(),
+        "can_manage": can_manage, "show_scores": show_scores, "live": live,
+        "codes_bound": access_codes.bound_of(enrolment, link.codes_issued,
+                                             sum(a.extra for a in allowances)),
+        # Spent and unspent as of the IIT release: a live number of spent codes would be a
+        # live count of IIT responses.
+        "codes_release": rows[0].release,
+        "allowances": allowances, "can_allow": can_allow,
+        "allowance_form": allowance_form if allowance_form is not None else (
+            CodeAllowanceForm() if can_allow else None),
+        "can_quality": request.user.has_perm("surveys.view_quality", agency),
+        "can_interview": request.user.has_perm("surveys.interview", agency),
+        "last_reminder": reminders.last_reminder(enrolment)}, status=status)
+
+
+@login_required
+@require_POST
+def code_allowance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """NACC allows the agency more IIT access codes than its headcount and margin."""
+    agency, enrolment, framework = _context(request, pk)
+    require(request.user, "surveys.allow_codes")
+    if enrolment is None:
+        raise Http404
+    form = CodeAllowanceForm(request.POST)
+    if form.is_valid():
+        try:
+            access_codes.allow_more_codes(enrolment, form.cleaned_data["extra"],
+                                          form.cleaned_data["reason"],
+                                          acting_user=request.user)
+        except ActionRefused as error:
+            refuse_into_form(form, error)
+        else:
+            messages.success(request, _("The agency may issue more codes now."))
+            return redirect("agencies:surveys", pk=agency.pk)
+    return _surveys_page(request, agency, enrolment, framework, allowance_form=form,
+                         status=400)
 
 
 @login_required
@@ -108,14 +162,15 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
     sort = request.GET.get("sort", "shortfall")
     if sort == "flagged" and not show_flags:
         sort = "shortfall"
-    rows = overview_rows(request.user, year, only_at_risk=only_at_risk, sort=sort,
-                         query=request.GET.get("q", "").strip())
+    q = search_text(request.GET)
+    rows = overview_rows(request.user, year, only_at_risk=only_at_risk, sort=sort, query=q)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "surveys/overview.html", {
         "year": year, "page": page, "risk": only_at_risk, "sort": sort,
-        "q": request.GET.get("q", ""), "query": query.urlencode(), "show_flags": show_flags,
+        "q": q, "query": query.urlencode(), "show_flags": show_flags,
+        "live": progress.sees_live_figures(request.user),
         "at_risk_count": sum(r.at_risk for r in rows) if not only_at_risk else len(rows),
         "can_remind": request.user.has_perm("surveys.send_reminders"),
         "last_reminders": reminders.latest_sent(year),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,9 +41,61 @@ class SurveyLink(models.Model):
     enrolment = models.OneToOneField("calendars.Enrolment", on_delete=models.PROTECT,
                                      related_name="survey_link")
     code = models.CharField(max_length=12, unique=True)
+    # Every one-time IIT code ever issued for the agency-year, kept with the codes in one
+    # transaction: the bound on codes is on this total, never on the unspent ones (whose
+    # number falls by one with each IIT response, a live count).
+    codes_issued = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.code
+
+
+class CodeAllowance(models.Model):
+    """NACC allows an agency-year more IIT access codes than its headcount and margin."""
+
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.PROTECT,
+                                  related_name="code_allowances")
+    extra = models.PositiveIntegerField(_("extra codes"))
+    reason = models.TextField(_("reason"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["approved_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"+{self.extra} codes"
+
+
+class ProvisionalRelease(models.Model):
+    """The collection figures of one instrument as people outside NACC see them.
+
+    One row per agency-year and instrument, replaced as a whole at each release (see
+    ``release.py``): ``number`` counts the releases and guards the replacement, so two
+    readers cannot both release. ``arrived`` counts every stored response, excluded ones
+    too, so the batch rule measures arrivals, not exclusions.
+    """
+
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.CASCADE,
+                                  related_name="+")
+    instrument = models.CharField(max_length=3, choices=Instrument.choices)
+    number = models.PositiveIntegerField(default=1)
+    arrived = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    # [["2025-05-01", 4], ...]: responses counted per day, oldest first
+    per_day = models.JSONField(default=list)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    codes_issued = models.PositiveIntegerField(null=True, blank=True)  # IIT only
+    codes_spent = models.PositiveIntegerField(null=True, blank=True)  # IIT only
+    released_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "instrument"],
+                                               name="one_release_per_instrument")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} release {self.number}"
 
 
 class AccessCode(models.Model):
@@ -138,6 +191,7 @@ class AuditAction(models.TextChoices):
     """What the audit log records of survey collection (never an answer or a respondent)."""
 
     CODES_ISSUE = "surveys.issue_codes", _("IIT access codes issued")
+    CODES_ALLOW = "surveys.allow_codes", _("More IIT access codes allowed")
     RESPONSE_EXCLUDE = "response.exclude", _("Response excluded")
     RESPONSE_INCLUDE = "response.include", _("Response counted again")
     INTERVIEW = "surveys.interview", _("EIT telephone interview entered")

@@ -1,4 +1,8 @@
-"""Collection progress of an agency: responses so far, the minimum sample, a forecast."""
+"""Collection progress of an agency: responses so far, the minimum sample, a forecast.
+
+People outside NACC see the figures of the last release (``release.py``), NACC the live
+ones with the state of the release.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from openita.calendars.models import Enrolment
 from openita.frameworks.schema import Framework
 from openita.scoring import fmt, survey_scores
 
-from .models import Instrument, Response
+from . import release as releases
+from .models import Instrument, ProvisionalRelease, Response
 from .services import PHASES
 
 
@@ -37,13 +42,19 @@ def minimum_sample(framework: Framework, enrolment: Enrolment, instrument: str) 
     return framework.samples.eit.default_minimum
 
 
-PROVISIONAL_MIN_RESPONSES = 10
+PROVISIONAL_MIN_RESPONSES = releases.MIN_RESPONSES_FOR_SCORE
 
 
 def may_see_provisional_scores(user, enrolment: Enrolment) -> bool:
-    """NACC always; the agency's people and oversight only when the year's settings allow."""
+    """NACC always; the agency's people and oversight only when the year's settings allow
+    (and then only the released score, see ``sees_live_figures``)."""
     return enrolment.year.provisional_scores_visible or user.has_perm(
         "agencies.manage_registry")
+
+
+def sees_live_figures(user) -> bool:
+    """Only NACC admins see counts and scores as they stand; everyone else a release."""
+    return bool(user.has_perm("surveys.view_live_progress"))
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,10 @@ class InstrumentProgress:
     closes_on: dt.date | None
     forecast: int | None
     provisional: str | None = None  # the instrument score, already rounded for display
+    # The release everyone outside NACC sees; for NACC's live figures, the state beside them.
+    release: ProvisionalRelease | None = None
+    live: bool = False
+    next_release_after: dt.datetime | None = None
 
     @property
     def reached(self) -> bool:
@@ -92,26 +107,38 @@ def forecast_at_close(count: int, recent: int, opens_on: dt.date, closes_on: dt.
 
 
 def progress_of(enrolment: Enrolment, framework: Framework, instrument: str,
-                *, with_scores: bool = False, today: dt.date | None = None
-                ) -> InstrumentProgress:
-    today = today or timezone.localdate()
-    counted = Response.objects.filter(enrolment=enrolment, instrument=instrument,
-                                      excluded=False)
-    per_day = list(counted.values_list("submitted_on").annotate(n=Count("id")).order_by(
-        "submitted_on"))
-    count = sum(n for _day, n in per_day)
+                *, with_scores: bool = False, live: bool = False,
+                today: dt.date | None = None) -> InstrumentProgress:
+    """The progress of one instrument: by default as last released (see ``release.py``),
+    counted, charted and forecast as of the release's day; ``live`` (NACC only) as it
+    stands now, with the release beside it."""
+    release = releases.current_release(enrolment, instrument, framework=framework)
     status = calendar.phase_status(enrolment.year, PHASES[instrument], enrolment.agency)
+    if live:
+        today = today or timezone.localdate()
+        counted = Response.objects.filter(enrolment=enrolment, instrument=instrument,
+                                          excluded=False)
+        per_day = list(counted.values_list("submitted_on").annotate(n=Count("id")).order_by(
+            "submitted_on"))
+        count = sum(n for _day, n in per_day)
+        provisional = None
+        if with_scores and count >= PROVISIONAL_MIN_RESPONSES:
+            answers = list(counted.values_list("answers", flat=True))
+            _indicators, score, _n = survey_scores(framework, instrument, answers)
+            provisional = fmt(score)
+    else:
+        # Forecast from the release's own day: the pace is the one it shows.
+        today = timezone.localdate(release.released_at)
+        per_day = releases.per_day_of(release)
+        count = release.count
+        provisional = (f"{release.score:.2f}" if with_scores and release.score is not None
+                       else None)
     forecast = None
     if status is not None:
         recent = sum(n for day, n in per_day if (today - day).days < RECENT_DAYS)
         forecast = forecast_at_close(count, recent, status.opens_on, status.closes_on, today)
-    provisional = None
-    # Below this many responses a score moves visibly with each answer, and an agency that
-    # knows who answered could read one person's answers from it.
-    if with_scores and count >= PROVISIONAL_MIN_RESPONSES:
-        answers = list(counted.values_list("answers", flat=True))
-        _indicators, score, _n = survey_scores(framework, instrument, answers)
-        provisional = fmt(score)
     return InstrumentProgress(instrument, count, minimum_sample(framework, enrolment, instrument),
                               per_day, status.closes_on if status else None, forecast,
-                              provisional)
+                              provisional, release=release, live=live,
+                              next_release_after=releases.next_release_after(
+                                  release, enrolment.year))

@@ -5,6 +5,10 @@ e-mail while there is still time is cheaper. ``openita remind-collection`` sends
 it daily, e.g. from cron) and NACC can send them from the collection overview. An agency is
 reminded at most once every OPENITA_REMINDER_INTERVAL_DAYS days, only while a collection
 window it is short in is open, and not in that window's first week (there is no pace yet).
+
+The mail goes to the agency, so what it says and whether it is sent at all follow the
+released figures (``release.py``), never the live ones: a reminder must not tell the agency
+that one more person answered. The run releases every agency that is due first.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -31,7 +35,8 @@ from openita.core.mail import templated_message
 from openita.core.permissions import require_unless_system
 from openita.frameworks import services as frameworks
 
-from .models import AuditAction, CollectionReminder, Instrument, Response
+from . import release as releases
+from .models import AuditAction, CollectionReminder, Instrument, ProvisionalRelease
 from .progress import RECENT_DAYS, forecast_at_close, minimum_sample
 from .services import PHASES, link_for
 
@@ -54,15 +59,16 @@ class Due:
 
 
 def due_reminders(year: AssessmentYear, *, today: dt.date | None = None) -> list[Due]:
-    """Agencies short of a minimum in an open window whose forecast stays below it, and who
-    were not reminded within the interval; a handful of queries for any number of agencies."""
+    """Agencies short of a minimum in an open window whose forecast (as of their last
+    release) stays below it, and who were not reminded within the interval; a handful of
+    queries for any number of agencies, plus the work of the releases that are due."""
     today = today or timezone.localdate()
     if not calendar.year_is_open(year) or year.framework is None:
         return []
     framework = frameworks.framework_of(year.framework)
     enrolments = list(Enrolment.objects.filter(year=year, agency__active=True).exclude(
         state=EnrolmentState.NOT_REGISTERED).select_related("agency", "year"))
-    counts, recent = _counts(year, today)
+    released = releases.releases_of_year(year, make_due=True)
     since = today - dt.timedelta(days=settings.OPENITA_REMINDER_INTERVAL_DAYS)
     reminded = set(CollectionReminder.objects.filter(
         enrolment__year=year, sent_on__gt=since).values_list("enrolment_id", flat=True))
@@ -79,11 +85,13 @@ def due_reminders(year: AssessmentYear, *, today: dt.date | None = None) -> list
                 continue
             closes_on = own.get(enrolment.agency_id, general)
             minimum = minimum_sample(framework, enrolment, instrument)
-            count = counts.get((enrolment.pk, instrument), 0)
+            release = released.get((enrolment.pk, instrument))
+            count = release.count if release is not None else 0
             if today > closes_on or minimum is None or count >= minimum:
                 continue
-            forecast = forecast_at_close(count, recent.get((enrolment.pk, instrument), 0),
-                                         window.opens_on, closes_on, today)
+            as_of = min(today, _day_of(release, today))
+            forecast = forecast_at_close(count, _recent(release, as_of), window.opens_on,
+                                         closes_on, as_of)
             if forecast < minimum:
                 shortfalls.append(Shortfall(instrument, count, minimum, forecast, closes_on))
         if shortfalls:
@@ -91,14 +99,16 @@ def due_reminders(year: AssessmentYear, *, today: dt.date | None = None) -> list
     return due
 
 
-def _counts(year: AssessmentYear, today: dt.date) -> tuple[dict, dict]:
-    counted = Response.objects.filter(enrolment__year=year, excluded=False)
-    rows = counted.values_list("enrolment_id", "instrument")
-    totals = {(e, i): n for e, i, n in rows.annotate(n=Count("id"))}
-    start = today - dt.timedelta(days=RECENT_DAYS - 1)
-    recent = {(e, i): n for e, i, n in rows.filter(submitted_on__gte=start).annotate(
-        n=Count("id"))}
-    return totals, recent
+def _day_of(release: ProvisionalRelease | None, today: dt.date) -> dt.date:
+    return timezone.localdate(release.released_at) if release is not None else today
+
+
+def _recent(release: ProvisionalRelease | None, as_of: dt.date) -> int:
+    """Responses of the release's last RECENT_DAYS days (the pace it shows)."""
+    if release is None:
+        return 0
+    return sum(n for day, n in releases.per_day_of(release)
+               if (as_of - day).days < RECENT_DAYS)
 
 
 @dataclass(frozen=True)

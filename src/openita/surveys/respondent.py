@@ -4,10 +4,17 @@ Nothing about an unfinished survey is stored on the server: the answers so far, 
 submission key and the verification steps travel in a cookie that the server signs (so it
 cannot be forged) and the browser keeps (so a respondent can leave and come back on the same
 device). The cookie is deleted once the response is stored.
+
+Signed is not encrypted: anyone holding the device can read the cookie. So it never holds
+an access code or a phone number: the code only as its keyed hash (``services.code_hash``,
+an HMAC under the server key, which is also how the code table keeps it), the phone only
+as its keyed hash and a masked hint between "send code" and "check code", and nothing
+but "verified" after that. It expires when the survey's collection window closes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import ipaddress
 import logging
@@ -17,15 +24,18 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from openita.core.net import client_address
 from openita.frameworks.schema import Framework, Question, SubItem, per_version
 
-from . import services
+from . import services, sms
 
 log = logging.getLogger(__name__)
 
-MAX_AGE = 60 * 60 * 24 * 30  # a survey may be finished within a month on the same device
+# The signature is honoured this long at most; the cookie itself expires when the window
+# closes (see write), and no collection window lasts longer.
+MAX_AGE = 60 * 60 * 24 * 366
 
 
 @dataclass
@@ -33,21 +43,30 @@ class Progress:
     key: str = field(default_factory=services.new_submission_key)
     started: int = field(default_factory=lambda: int(time.time()))
     eligible: bool = False
-    access_code: str = ""
+    code_hash: str = ""  # the IIT access code's keyed hash, never the code
     respondent_type: str = ""
-    phone: str = ""  # only between "send code" and "check code"
+    # Only between "send code" and "check code": the phone's keyed hash, and the masked
+    # number the verify page shows (08x-xxx-5678).
+    phone_hash: str = ""
+    phone_hint: str = ""
     verified: bool = False
     answers: dict = field(default_factory=dict)
 
     def dump(self) -> dict:
-        return {"k": self.key, "t": self.started, "e": self.eligible, "c": self.access_code,
-                "r": self.respondent_type, "p": self.phone, "v": self.verified,
-                "a": self.answers}
+        return {"k": self.key, "t": self.started, "e": self.eligible, "c": self.code_hash,
+                "r": self.respondent_type, "p": self.phone_hash, "m": self.phone_hint,
+                "v": self.verified, "a": self.answers}
 
     @classmethod
     def load(cls, data: dict) -> Progress:
-        return cls(key=data["k"], started=data["t"], eligible=data["e"],
-                   access_code=data["c"], respondent_type=data["r"], phone=data["p"],
+        code, phone, hint = data["c"], data["p"], data.get("m", "")
+        # A cookie written before codes and phones were kept hashed: hash them now.
+        if code and len(code) != 64:
+            code = services.code_hash(code)
+        if phone and len(phone) != 64:
+            phone, hint = services.phone_hmac(phone), sms.masked(phone)
+        return cls(key=data["k"], started=data["t"], eligible=data["e"], code_hash=code,
+                   respondent_type=data["r"], phone_hash=phone, phone_hint=hint,
                    verified=data["v"], answers=data["a"])
 
 
@@ -76,11 +95,14 @@ def load(raw: str | None, instrument: str, code: str) -> Progress:
     return Progress()
 
 
-def write(response: HttpResponse, instrument: str, code: str, progress: Progress) -> None:
+def write(response: HttpResponse, instrument: str, code: str, progress: Progress,
+          closes: dt.datetime) -> None:
+    """Keep ``progress`` on the device until the collection window ``closes``."""
+    seconds = int((closes - timezone.now()).total_seconds())
     response.set_cookie(
         cookie_name(instrument, code),
         signing.dumps(progress.dump(), salt=_salt(instrument, code), compress=True),
-        max_age=MAX_AGE, httponly=True, samesite="Lax",
+        max_age=max(60, min(seconds, MAX_AGE)), httponly=True, samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE, path=f"/go/{instrument.lower()}/{code}/",
     )
 
@@ -184,5 +206,5 @@ def send(enrolment, instrument: str, framework: Framework, progress: Progress,
     ``services.submit`` as data, with the respondent's network for the quality signals."""
     return services.submit(
         enrolment, instrument, progress.answers, submission_key=progress.key,
-        respondent_type=progress.respondent_type, access_code=progress.access_code or None,
+        respondent_type=progress.respondent_type, access_code_hash=progress.code_hash or None,
         network=address, started=progress.started, framework=framework)

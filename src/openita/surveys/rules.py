@@ -22,3 +22,7 @@ rules.add_perm("surveys.overview", is_nacc_admin | is_oversight | is_consultant)
 # How many responses carry a signal, across agencies: for the same people as the signals.
 rules.add_perm("surveys.view_quality_counts", is_nacc_admin | is_consultant)
 rules.add_perm("surveys.send_reminders", is_nacc_admin)
+# Live counts and scores could be differenced to one response: NACC only (see release.py).
+rules.add_perm("surveys.view_live_progress", is_nacc_admin)
+# More IIT access codes than the approved headcount and its margin.
+rules.add_perm("surveys.allow_codes", is_nacc_admin)

@@ -20,6 +20,8 @@ agency_urlpatterns = [
     path("<int:pk>/surveys/qr-<str:instrument>.<str:fmt>", agency_views.qr_code, name="qr"),
     path("<int:pk>/surveys/announcement-<str:instrument>.pdf", agency_views.announcement,
          name="announcement"),
+    path("<int:pk>/surveys/code-allowance/", agency_views.code_allowance,
+         name="survey_code_allowance"),
     path("<int:pk>/surveys/quality/", agency_views.quality, name="survey_quality"),
     path("<int:pk>/surveys/responses/<uuid:response_id>/exclude/", agency_views.exclude,
          name="survey_exclude"),

@@ -9,20 +9,21 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from openita.core.errors import ActionRefused, PhaseClosed
 
-from . import respondent, services
+from . import respondent, services, sms
 from .models import Instrument, RespondentType
 
 INSTRUMENTS = {"iit": Instrument.IIT, "eit": Instrument.EIT}
 
 
 def survey_view(view):
-    """Resolve the link and the window first; a bad link or closed window gets a polite
-    page, never an error."""
+    """Resolve the link and the window first; a bad link, a deactivated agency or a closed
+    window gets a polite page, never an error."""
 
     @never_cache
     @wraps(view)
@@ -31,15 +32,15 @@ def survey_view(view):
             raise Http404
         kind = INSTRUMENTS[instrument]
         try:
-            enrolment, framework = services.open_survey(code, kind)
-        except PhaseClosed as error:
+            enrolment, framework, closes = services.open_link(code, kind)
+        except (PhaseClosed, services.NotCollecting) as error:
             return render(request, "surveys/closed.html", {"message": error.message})
         except ActionRefused as error:
             return render(request, "surveys/closed.html", {"message": error.message},
                           status=404)
         survey = {"instrument": kind, "slug": instrument, "code": code.lower(),
                   "enrolment": enrolment, "agency": enrolment.agency, "framework": framework,
-                  "progress": respondent.read(request, kind, code.lower())}
+                  "closes": closes, "progress": respondent.read(request, kind, code.lower())}
         return view(request, survey, *args, **kwargs)
 
     return wrapper
@@ -58,7 +59,8 @@ def _path(prefix: str, step: str, *args: object) -> str:
 
 
 def _save(response: HttpResponse, survey: dict) -> HttpResponse:
-    respondent.write(response, survey["instrument"], survey["code"], survey["progress"])
+    respondent.write(response, survey["instrument"], survey["code"], survey["progress"],
+                     survey["closes"])
     return response
 
 
@@ -73,8 +75,12 @@ def _next_step(survey: dict) -> str:
     if not progress.eligible:
         return _go(survey, "start")
     if survey["instrument"] == Instrument.EIT and not progress.verified:
-        return _go(survey, "verify" if progress.phone else "phone")
+        return _go(survey, "verify" if progress.phone_hash else "phone")
     return _go(survey, "page", 1)
+
+
+_CODE_SHAPE = _lazy("Type the 8-character access code printed on your slip, e.g. "
+                    "ABCD-EFGH.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,15 +99,13 @@ def start(request: HttpRequest, survey: dict) -> HttpResponse:
                 errors["respondent_type"] = _("Please choose who you are answering as.")
             progress.respondent_type = kind
         if needs_code:
+            # Only the code's shape is checked here; whether it exists or was used is told
+            # at the final send alone (services: the code oracle).
             code = request.POST.get("access_code", "")
-            try:
-                if not services.access_code_is_open(survey["enrolment"], code,
-                                                    address=respondent.network(request.META)):
-                    errors["access_code"] = _("This access code is not valid or was already "
-                                              "used.")
-            except ActionRefused as refusal:
-                errors["access_code"] = refusal.message
-            progress.access_code = services.normalise_access_code(code)
+            if services.access_code_well_formed(code):
+                progress.code_hash = services.code_hash(code)
+            elif code.strip() or not progress.code_hash:
+                errors["access_code"] = _CODE_SHAPE
         if not errors:
             progress.eligible = True
             return _save(HttpResponseRedirect(_next_step(survey)), survey)
@@ -119,12 +123,15 @@ def phone(request: HttpRequest, survey: dict) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            progress.phone = services.send_otp(
+            number = services.send_otp(
                 survey["enrolment"], request.POST.get("phone", ""),
                 session_key=progress.key, address=respondent.network(request.META))
         except ActionRefused as refusal:
             error = refusal.message
         else:
+            # The cookie keeps the number's keyed hash and a masked hint, never the number.
+            progress.phone_hash = services.phone_hmac(number)
+            progress.phone_hint = sms.masked(number)
             return _save(HttpResponseRedirect(_go(survey, "verify")), survey)
     return _render(request, survey, "phone.html", {"error": error},
                    status=400 if error else 200)
@@ -134,21 +141,22 @@ def phone(request: HttpRequest, survey: dict) -> HttpResponse:
 @survey_view
 def verify(request: HttpRequest, survey: dict) -> HttpResponse:
     progress = survey["progress"]
-    if survey["instrument"] != Instrument.EIT or not progress.phone or progress.verified:
+    if survey["instrument"] != Instrument.EIT or not progress.phone_hash or progress.verified:
         return HttpResponseRedirect(_next_step(survey))
     error = None
     if request.method == "POST":
         try:
-            services.verify_otp(survey["enrolment"], progress.phone,
-                                request.POST.get("code", ""),
-                                address=respondent.network(request.META))
+            services.check_otp(survey["enrolment"], progress.phone_hash,
+                               request.POST.get("code", ""),
+                               address=respondent.network(request.META))
         except ActionRefused as refusal:
             error = refusal.message
         else:
-            progress.verified, progress.phone = True, ""  # the number leaves the cookie too
+            # Verified: nothing of the number stays in the cookie (the claim is stored).
+            progress.verified, progress.phone_hash, progress.phone_hint = True, "", ""
             return _save(HttpResponseRedirect(_go(survey, "page", 1)), survey)
-    masked = f"{progress.phone[:3]}-xxx-{progress.phone[-4:]}"
-    return _render(request, survey, "verify.html", {"error": error, "masked": masked},
+    return _render(request, survey, "verify.html",
+                   {"error": error, "masked": progress.phone_hint},
                    status=400 if error else 200)
 
 
@@ -195,19 +203,28 @@ def review(request: HttpRequest, survey: dict) -> HttpResponse:
                                                progress.answers)
     if missing is not None:
         return HttpResponseRedirect(_go(survey, "page", missing))
-    error = None
+    error: object = None
+    ask_code = False
     if request.method == "POST":
+        typed = request.POST.get("access_code")
+        if typed is not None:  # another code, typed after one was refused
+            if services.access_code_well_formed(typed):
+                progress.code_hash = services.code_hash(typed)
+            else:
+                error, ask_code = _CODE_SHAPE, True
+    if request.method == "POST" and error is None:
         try:
             respondent.send(survey["enrolment"], survey["instrument"], survey["framework"],
                             progress, respondent.network(request.META))
         except ActionRefused as refusal:
-            error = refusal.message
+            # The answers stay in the cookie; a refused code may be replaced on this page.
+            error, ask_code = refusal.message, refusal.field == "access_code"
         else:
             # The thank-you page is reached only after the response has committed.
             response = HttpResponseRedirect(_go(survey, "thanks"))
             respondent.forget(response, survey["instrument"], survey["code"])
             return response
-    return _render(request, survey, "review.html", {"error": error},
+    return _render(request, survey, "review.html", {"error": error, "ask_code": ask_code},
                    status=400 if error else 200)
 
 

@@ -46,6 +46,11 @@ def print_personas(out, personas: dict[str, str], demo_agency: str, survey: str 
     for key, label in labels.items():
         if key in personas:
             out.write(f"  {label:<22} {personas[key]}")
+    two_factor = [labels[k] for k in demo.TWO_FACTOR_PERSONAS if k in personas]
+    if two_factor:
+        out.write(f"  two-factor sign-in ({', '.join(two_factor)}): the code from an "
+                  f"authenticator app with the key {demo.demo_totp_secret()}, or run "
+                  f"`openita demo-code`")
     if demo_agency:
         out.write(f"  demo agency            {demo_agency}")
     if survey:
