@@ -244,3 +244,26 @@ def test_nobody_decides_a_proposal_that_names_them(world, settings):
     with pytest.raises(ActionRefused):
         services.confirm_executive(proposal, acting_user=world.nacc)
     assert Invitation.objects.get(pk=proposal.pk).confirmation == Confirmation.PENDING
+
+
+def test_three_mailboxes_do_not_get_past_the_rule_either(world):
+    """Admin A invites mailbox B as a second admin (no confirmation needed), proposes
+    mailbox C as executive (NACC confirms), lets B enter the headcount and C approve it.
+    B and C are joined to A by proposals: C may not approve what B entered."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.invite("b.private@example.test", Role.AGENCY_ADMIN, acting_user=world.admin_a,
+                        agency=world.agency_a)
+    second_admin = services.accept_invitation(invitation_token(mail.outbox[-1].body),
+                                              "บี ส่วนตัว", PASSWORD)
+    invitation, token = _propose(world, "c.private@example.test")
+    executive = services.accept_invitation(token, "ซี ส่วนตัว", PASSWORD)
+    services.confirm_executive(Invitation.objects.get(pk=invitation.pk), "หนังสือแต่งตั้ง",
+                               acting_user=world.nacc)
+    enrolments.enrol(world.agency_a, world.year, acting_user=_fresh(second_admin))
+    enrolments.submit_headcount(world.agency_a, world.year, 86,
+                                acting_user=_fresh(second_admin))
+    with pytest.raises(ActionRefused):
+        enrolments.approve_headcount(world.agency_a, world.year, acting_user=_fresh(executive))
+    assert Enrolment.objects.get(agency=world.agency_a).headcount_approved_by is None
+    # The agency's own executive, given the role by NACC, approves as before.
+    enrolments.approve_headcount(world.agency_a, world.year, acting_user=world.executive_a)

@@ -85,3 +85,27 @@ def test_a_code_is_looked_up_only_by_a_complete_survey_and_an_unused_one_is_spen
     assert refused.status_code == 400 and "already used" in page_text(refused)
     assert client.post(review, {"access_code": unused}).status_code == 302
     assert not _unspent(unused) and Response.objects.count() == 2
+
+
+def test_one_filled_in_survey_cannot_check_code_after_code(collecting, two_codes):
+    """The attack: fill in the survey once, keep a copy of its cookie, then type the
+    codes of employees on the review page one after the other (restoring the copy each
+    time). After CODE_TRIES_PER_SURVEY refusals the survey must be started again, whatever
+    cookie is sent: each further question costs a whole survey."""
+    used, unused = two_codes
+    review = f"/go/iit/{collecting.link.code}/review/"
+    client, _ = _probe(collecting, used)
+    for number, answers in enumerate(IIT_PAGES, start=1):
+        client.post(f"/go/iit/{collecting.link.code}/page/{number}/", answers)
+    name = respondent.cookie_name("IIT", collecting.link.code)
+    saved = client.cookies[name].value
+    never_issued = ["ABCD-EFGH", "BCDE-FGHJ"]
+    for code in [used, *never_issued]:
+        client.cookies[name] = saved
+        refused = client.post(review, {"access_code": code})
+        assert refused.status_code == 400 and "already used" in page_text(refused)
+    client.cookies[name] = saved
+    stopped = client.post(review, {"access_code": unused})
+    assert stopped.status_code == 400 and "start the survey again" in page_text(stopped)
+    assert stopped.cookies[name].value == ""  # the answers are dropped
+    assert _unspent(unused) and Response.objects.count() == 1

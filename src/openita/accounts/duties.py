@@ -128,10 +128,27 @@ def require_invitation_quota(acting_user: User) -> None:
         % {"limit": limit, "minutes": minutes}, field="email")
 
 
+def _linked_by_proposals(agency: Any, person_id: int) -> set[int]:
+    """``person_id`` and everyone joined to them by proposals of roles in this agency, in
+    either direction (who proposed them, whom they proposed, and so on): one person with
+    several mailboxes can build such a chain (admin A invites B as a second admin and
+    proposes C as executive; B enters the headcount and C would approve it)."""
+    edges = [(u, g) for u, g in RoleGrant.objects.filter(
+        agency=agency, role__in=[Role.AGENCY_ADMIN, Role.AGENCY_EXECUTIVE],
+        granted_by__isnull=False).values_list("user_id", "granted_by_id")]
+    linked, frontier = {person_id}, {person_id}
+    while frontier:
+        frontier = ({g for u, g in edges if u in frontier} | {u for u, g in edges
+                                                               if g in frontier}) - linked
+        linked |= frontier
+    return linked
+
+
 def require_independent_approver(acting_user: User, agency: Any,
                                  submitted_by_id: int | None) -> None:
     """Refuse the approval of a headcount by the person who entered it, or by an executive
-    whose role was proposed (invited or granted) by that person.
+    whose role was proposed (invited or granted) by that person or by anyone joined to
+    them by proposals within the agency (``_linked_by_proposals``).
 
     The second rule still holds after NACC confirmed the role: NACC checks who the
     executive is, but an administrator who proposed a second mailbox of their own could
@@ -145,7 +162,7 @@ def require_independent_approver(acting_user: User, agency: Any,
     granters = set(RoleGrant.objects.filter(
         user=acting_user, role=Role.AGENCY_EXECUTIVE, agency=agency, revoked_at__isnull=True,
     ).values_list("granted_by_id", flat=True))
-    if granters and granters <= {submitted_by_id}:
+    if granters and granters <= _linked_by_proposals(agency, submitted_by_id):
         raise ActionRefused(_(
             "Your executive role was proposed by the person who entered this headcount, so "
             "you cannot approve it. Another administrator of the agency must enter it, or "

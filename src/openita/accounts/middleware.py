@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from . import twofactor
+from .models import User
 
 # When the session last saw a request (seconds since the epoch); noted at most every
 # TOUCH_SECONDS, so most requests write nothing to the session table.
@@ -86,6 +87,10 @@ class TwoFactorMiddleware:
         step = twofactor.pending_step(request)
         if step is None:
             return None
+        if twofactor.required(cast(User, request.user)) and (
+                not request.session.get_expire_at_browser_close()):
+            # A privileged role granted since sign-in: the session ends with the browser too.
+            request.session.set_expiry(0)
         name = request.resolver_match.view_name if request.resolver_match else ""
         if name in OPEN_BEFORE_CODE or name == f"accounts:two_factor_{step}":
             return None

@@ -271,20 +271,38 @@ def access_code_well_formed(code: str) -> bool:
     return len(code) == ACCESS_CODE_LENGTH and set(code) <= set(ACCESS_ALPHABET)
 
 
+# Codes one filled-in survey may try at the final send. Counted on the server by the
+# survey's submission key, so replaying an old copy of the cookie does not reset it: asking
+# about more codes costs a whole new survey each time.
+CODE_TRIES_PER_SURVEY = 3
+
+
+class StartAgain(ActionRefused):
+    """Too many codes were refused for one filled-in survey: it must be started again."""
+
+
 @_needs_cache
-def _use_access_code(enrolment: Enrolment, digest: str, address: str | None) -> None:
+def _use_access_code(enrolment: Enrolment, digest: str, address: str | None,
+                     receipt: str = "") -> None:
     """Spend a code (by its keyed hash) in its own transaction, before the response is
     written: the used code disappears, and no database transaction ever touches both a
     code and a response. A network over its limit of refused codes is told to wait before
-    the code is even looked at; a refused code counts towards that limit."""
+    the code is even looked at; a refused code counts towards that limit, and towards the
+    survey's own CODE_TRIES_PER_SURVEY."""
     if address:
         _refuse_if_over("code", address)
+    tries = f"code-tries:{_hash('tries:' + receipt)}"
+    if receipt and (cache.get(tries) or 0) >= CODE_TRIES_PER_SURVEY:
+        raise StartAgain(_("Too many access codes were refused for this survey. To protect "
+                           "the codes, please start the survey again."), field="access_code")
     with transaction.atomic():
         deleted, _per_model = AccessCode.objects.filter(
             enrolment=enrolment, code_hash=digest).delete()
     if deleted != 1:
         if address:
             _fail("code", address)
+        if receipt:
+            _bump(tries, settings.OTP_SEND_LIMITS["code"][1])
         raise ActionRefused(_("This access code is not valid or was already used."),
                             field="access_code")
 
@@ -547,7 +565,7 @@ def submit(
                               "back and check them.") % {"where": error.path}) from None
     _check_respondent(enrolment, instrument, channel, respondent_type, access_code_hash)
     if access_code_hash:
-        _use_access_code(enrolment, access_code_hash, network)
+        _use_access_code(enrolment, access_code_hash, network, receipt)
     signals = None
     if network is not None:
         signals = quality.measure(enrolment.pk, instrument, answers,

@@ -216,6 +216,13 @@ def review(request: HttpRequest, survey: dict) -> HttpResponse:
         try:
             respondent.send(survey["enrolment"], survey["instrument"], survey["framework"],
                             progress, respondent.network(request.META))
+        except services.StartAgain as refusal:
+            # Too many codes tried with these answers: they are dropped, so that asking
+            # about more codes costs a new survey.
+            response = _render(request, survey, "review.html", {"error": refusal.message,
+                                                                "restart": True}, status=400)
+            respondent.forget(response, survey["instrument"], survey["code"])
+            return response
         except ActionRefused as refusal:
             # The answers stay in the cookie; a refused code may be replaced on this page.
             error, ask_code = refusal.message, refusal.field == "access_code"
