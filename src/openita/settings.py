@@ -184,7 +184,7 @@ MIDDLEWARE = [
     "openita.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "openita.core.middleware.ContentSecurityPolicyMiddleware",
     "openita.core.middleware.PrivatePagesMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the sign-in page
 ]

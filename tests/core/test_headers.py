@@ -117,3 +117,10 @@ def test_the_survey_progress_cookie_is_secure_in_production(world, client, setti
 
 def test_instrument_choices_are_what_the_survey_urls_expect():
     assert {i.lower() for i in Instrument.values} == {"iit", "eit"}
+
+
+def test_the_policy_built_once_is_the_one_django_csp_builds(world, client_for):
+    from csp.utils import build_policy
+
+    response = client_for(world.nacc).get(reverse("agencies:list"))
+    assert response.headers["Content-Security-Policy"] == build_policy()
