@@ -411,7 +411,7 @@ OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (200, 3600), "session": (3, 36
                    "agency": (2000, 3600), "verify": (100, 3600), "code": (100, 3600)}
 # One-time passwords texted per clock hour, nationally: the most SMS can cost in an hour.
 # When spent, senders are asked to come back later and an ERROR is logged.
-OPENITA_SMS_BUDGET_PER_HOUR = int(os.environ.get("OPENITA_SMS_BUDGET_PER_HOUR", "5000"))
+OPENITA_SMS_BUDGET_PER_HOUR = _env_int("OPENITA_SMS_BUDGET_PER_HOUR", 5000)
 # Reminders to agencies whose surveys will miss a minimum (openita remind-collection).
 OPENITA_REMINDER_INTERVAL_DAYS = int(os.environ.get("OPENITA_REMINDER_INTERVAL_DAYS", "3"))
 # The address people reach openita at, for links in mail sent outside a web request.
@@ -429,6 +429,6 @@ if OPENITA_EXECUTIVE_CONFIRMED_BY not in ("nacc", "nacc_or_provincial_oversight"
 # Invitations one person may send in any hour: NACC invites whole registries, everyone
 # else a few colleagues.
 OPENITA_INVITATIONS_PER_HOUR = {
-    "nacc": int(os.environ.get("OPENITA_INVITATIONS_PER_HOUR_NACC", "200")),
-    "other": int(os.environ.get("OPENITA_INVITATIONS_PER_HOUR", "20")),
+    "nacc": _env_int("OPENITA_INVITATIONS_PER_HOUR_NACC", 200),
+    "other": _env_int("OPENITA_INVITATIONS_PER_HOUR", 20),
 }

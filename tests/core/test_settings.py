@@ -154,3 +154,11 @@ def test_check_deploy_warns_when_no_proxy_is_named(tmp_path):
                      ALLOWED_HOSTS="ita.example.go.th", DATABASE_URL=POSTGRES)
     assert started.returncode != 0
     assert "openita.core.W001" in started.stderr + started.stdout
+
+
+@pytest.mark.parametrize("name", ["OPENITA_SMS_BUDGET_PER_HOUR", "OPENITA_INVITATIONS_PER_HOUR",
+                                  "OPENITA_SESSION_IDLE_HOURS"])
+def test_a_limit_that_is_not_a_number_stops_the_start_with_its_name(tmp_path, name):
+    started = _start(tmp_path, **{name: "5k"})
+    assert started.returncode != 0
+    assert f"{name} must be a whole number, not '5k'" in started.stderr

@@ -13,15 +13,7 @@ from django.db import connections, models
 from django.utils.translation import gettext_lazy as _
 
 from openita.core import audit
-from openita.core.validators import (
-    CONTROL_CHARACTERS_MESSAGE,
-    forbidden_characters,
-    multi_line_text,
-    single_line_text,
-)
-
-__all__ = ["CONTROL_CHARACTERS_MESSAGE", "INTEGER_BOUNDS", "MAX_LINE_LENGTH", "MAX_TEXT_LENGTH",
-           "SafeTextMixin", "forbidden_characters", "guard_field", "refuse_control_characters"]
+from openita.core.validators import multi_line_text, single_line_text
 
 # Bounds for fields that state none. A longer value is no name, code or address but an
 # attack on what reads it later: SQLite refuses a LIKE pattern over 50,000 bytes, a page
@@ -30,11 +22,6 @@ MAX_LINE_LENGTH = 1_000
 MAX_TEXT_LENGTH = 20_000
 # PostgreSQL's ``integer``: the narrowest column an unbounded form integer may end up in.
 INTEGER_BOUNDS = (-(2**31), 2**31 - 1)
-
-
-def refuse_control_characters(value: Any, *, multiline: bool = False) -> None:
-    """A validator: refuse text with control characters (see ``forbidden_characters``)."""
-    (multi_line_text if multiline else single_line_text)(value)
 
 
 def guard_field(field: forms.Field) -> None:
