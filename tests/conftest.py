@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+
 import pytest
 
 pytest_plugins = ["tests.personas"]
@@ -26,3 +29,37 @@ def _plain_static_files(settings):
 
     cache.clear()
     sms.SENT.clear()
+
+
+@pytest.fixture(autouse=True)
+def _evidence_in_a_temporary_place(settings, tmp_path):
+    """Stored evidence goes to the test's own folder, and background tasks run as soon as
+    their transaction commits, in the test's thread (Celery's eager mode)."""
+    from openita.celery import app
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+
+
+_REAL_GETADDRINFO = socket.getaddrinfo
+
+
+def _loopback_only(host, *args, **kwargs):
+    """Tests send traffic to this machine only: a name that is not a loopback address or
+    ``localhost`` is not looked up (the lookup itself would leave the machine)."""
+    name = host.decode() if isinstance(host, bytes) else str(host or "")
+    try:
+        loopback = ipaddress.ip_address(name.strip("[]").split("%")[0]).is_loopback
+    except ValueError:
+        loopback = name.lower() in ("localhost", "localhost.localdomain")
+    if not loopback:
+        raise socket.gaierror(socket.EAI_NONAME, f"tests do not look up {name!r}")
+    return _REAL_GETADDRINFO(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _no_lookups_off_this_machine(monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", _loopback_only)

@@ -2,8 +2,9 @@
 
 Province P (Chiang Mai) holds agency A; province Q (Phuket) holds agency B. Both are SAOs
 under the Department of Local Administration, itself under the Ministry of Interior.
-Consultant team X reviews group GX (A's group) only. The year 2570 is open and its
-registration window runs from ten days ago to twenty days from now.
+Consultant team X reviews group GX (A's group) only; lead X leads it, consultant X is a
+member. The year 2570 is open and its registration window runs from ten days ago to twenty
+days from now.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class World:
     admin_b: User
     executive_a: User
     consultant_x: User
+    lead_x: User
     officer_p: User
     ministry_officer: User
     nobody: User
@@ -63,7 +65,7 @@ class World:
 
 
 PERSONAS = ["anonymous", "nobody", "nacc", "admin_a", "admin_b", "executive_a",
-            "consultant_x", "officer_p", "ministry_officer"]
+            "consultant_x", "lead_x", "officer_p", "ministry_officer"]
 
 
 def _user(email: str, name: str) -> User:
@@ -112,6 +114,7 @@ def build_world(registration_open: bool = True) -> World:
         admin_b=_user("admin.b@example.test", "สมศรี มีสุข"),
         executive_a=_user("exec.a@example.test", "นายก อบต. หนองบัว"),
         consultant_x=_user("consultant.x@example.test", "อาจารย์ ที่ปรึกษา"),
+        lead_x=_user("lead.x@example.test", "หัวหน้า คณะที่ปรึกษา"),
         officer_p=_user("officer.p@example.test", "เจ้าหน้าที่ จังหวัด"),
         ministry_officer=_user("moi@example.test", "เจ้าหน้าที่ กระทรวง"),
         nobody=_user("nobody@example.test", "ไม่มี บทบาท"),
@@ -121,6 +124,7 @@ def build_world(registration_open: bool = True) -> World:
     _grant(world.admin_b, Role.AGENCY_ADMIN, agency=b)
     _grant(world.executive_a, Role.AGENCY_EXECUTIVE, agency=a)
     _grant(world.consultant_x, Role.CONSULTANT, team=team)
+    _grant(world.lead_x, Role.CONSULTANT, team=team, team_lead=True)
     _grant(world.officer_p, Role.OVERSIGHT, province=p)
     _grant(world.ministry_officer, Role.OVERSIGHT, parent=ministry)
     return world

@@ -29,9 +29,11 @@ from openita.agencies import services as agencies
 from openita.agencies.models import Agency, AgencyContact
 from openita.calendars.models import AssessmentYear, Enrolment, Phase, PhaseWindow
 from openita.core.models import AuditEntry
+from openita.disclosure import filers
 from openita.surveys import codes
 from openita.surveys import services as surveys
 from openita.surveys.models import Instrument, Response
+from tests.disclosure import conftest as oit
 from tests.helpers import invitation_token
 from tests.personas import PERSONAS, World
 from tests.surveys.conftest import (
@@ -43,11 +45,14 @@ EVERYONE = frozenset(PERSONAS)
 SIGNED_IN = EVERYONE - {"anonymous"}
 ROLES = SIGNED_IN - {"nobody"}
 NACC = frozenset({"nacc"})
-SEES_A = frozenset({"nacc", "admin_a", "executive_a", "consultant_x", "officer_p",
+SEES_A = frozenset({"nacc", "admin_a", "executive_a", "consultant_x", "lead_x", "officer_p",
                     "ministry_officer"})
 SEES_B = frozenset({"nacc", "admin_b", "ministry_officer"})
 RUNS_A = frozenset({"nacc", "admin_a"})  # the agency's own administrator, and NACC
-OVERSEERS = frozenset({"nacc", "consultant_x", "officer_p", "ministry_officer"})
+OVERSEERS = frozenset({"nacc", "consultant_x", "lead_x", "officer_p", "ministry_officer"})
+CONSULTANTS = frozenset({"consultant_x", "lead_x"})
+ADMIN_A = frozenset({"admin_a"})
+EXECUTIVE_A = frozenset({"executive_a"})
 NOBODY = frozenset()
 
 REFUSED = 405  # the method is refused before anything else is looked at
@@ -118,6 +123,18 @@ def _year(w: World) -> dict[str, Any]:
     return {"fiscal_year": w.year.fiscal_year}
 
 
+def _oit_item(w: World) -> dict[str, Any]:
+    return {"pk": w.agency_a.pk, "code": "O1"}
+
+
+def _answer(w: World) -> dict[str, Any]:
+    return {"answer_id": w.answer.pk}
+
+
+def _capture(w: World) -> dict[str, Any]:
+    return {"capture_id": w.capture.pk}
+
+
 def _framework(code: str) -> Callable[[World], dict[str, Any]]:
     return lambda w: {"code": code}
 
@@ -167,7 +184,7 @@ EXPECTATIONS: dict[str, list[Case]] = {
                                         changes=NOBODY)],
     "accounts:two_factor_enrol": [_form(_nothing, SIGNED_IN)],
     "accounts:two_factor_recovery": [Case(_nothing, SIGNED_IN, get=REFUSED, post={
-        "*": 302, "nacc": 200, "executive_a": 200, "consultant_x": 200})],
+        "*": 302, "nacc": 200, "executive_a": 200, "consultant_x": 200, "lead_x": 200})],
     "accounts:two_factor_reset": [_form(lambda w: {"pk": w.executive_a.pk}, NACC, post=302,
                                         data=_posting(reason="โทรศัพท์หาย"))],
     "accounts:accept": [Case(lambda w: {"token": w.invitation_token}, EVERYONE, post=200,
@@ -189,6 +206,8 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "accounts:decide_executive": [_action(lambda w: {"pk": w.proposal.pk}, NACC,
                                           data=_posting(decision="confirm"))],
     "accounts:teams": [Case(_nothing, NACC)],
+    "accounts:team_lead": [_action(lambda w: {"pk": w.team_x.pk,
+                                              "grant_id": w.consultant_grant.pk}, NACC)],
     "accounts:team_new": [_form(_nothing, NACC, post=302, data=lambda w: {
         "name_th": "ทีม ใหม่", "groups": [w.agency_b.group_id]})],
     "accounts:team_edit": [_form(lambda w: {"pk": w.team_x.pk}, NACC)],
@@ -232,15 +251,49 @@ EXPECTATIONS: dict[str, list[Case]] = {
     # more IIT access codes than the headcount and its margin: NACC only, with a reason
     "agencies:survey_code_allowance": [_action(_agency_a, NACC, SEES_A, data=_posting(
         extra=10, reason="บัตรรหัสสูญหาย"))],
-    "agencies:survey_quality": [Case(_agency_a, frozenset({"nacc", "consultant_x"}), SEES_A)],
+    "agencies:survey_quality": [Case(_agency_a, NACC | CONSULTANTS, SEES_A)],
     "agencies:survey_exclude": [_action(lambda w: {"pk": w.agency_a.pk,
                                                    "response_id": w.response.pk},
                                         NACC, SEES_A,
                                         data=_posting(excluded="1", reason="ตอบซ้ำ"))],
-    "agencies:survey_interview": [_form(_agency_a, frozenset({"consultant_x"}), SEES_A,
+    "agencies:survey_interview": [_form(_agency_a, CONSULTANTS, SEES_A,
                                         post=400)],
     "agencies:survey_overview": [Case(_nothing, OVERSEERS)],
     "agencies:survey_remind": [_action(_nothing, NACC)],
+    # the OIT (issue 10): A's OIT is approved and in review; only its administrator
+    # answers and checks links, only its executive approves, the consultants of team X
+    # review it, its lead confirms; everyone who sees A follows it
+    "agencies:oit": [Case(_agency_a, SEES_A, SEES_A)],
+    "agencies:oit_checks": [Case(_agency_a, SEES_A, SEES_A)],
+    "agencies:oit_check": [_action(_agency_a, ADMIN_A, SEES_A)],
+    "agencies:oit_submit": [_action(_agency_a, ADMIN_A, SEES_A)],
+    "agencies:oit_approve": [_action(_agency_a, EXECUTIVE_A, SEES_A)],
+    "agencies:oit_send_back": [_action(_agency_a, EXECUTIVE_A, SEES_A)],
+    "agencies:oit_withdraw": [_action(_agency_a, EXECUTIVE_A, SEES_A)],
+    "agencies:oit_clarification": [
+        _action(lambda w: {"pk": w.agency_a.pk, "step": "submit"}, ADMIN_A, SEES_A),
+        _action(lambda w: {"pk": w.agency_a.pk, "step": "file"}, EXECUTIVE_A, SEES_A)],
+    "agencies:oit_item": [Case(_oit_item, SEES_A, SEES_A),
+                          Case(_oit_item, ADMIN_A, SEES_A, get=None, post=400)],
+    "agencies:oit_dispute": [_action(_oit_item, ADMIN_A, SEES_A, post=400)],
+    "oit:queue": [Case(_nothing, NACC | CONSULTANTS)],
+    "oit:review": [Case(_answer, NACC | CONSULTANTS, SEES_A, post={"*": 400, "nacc": 403})],
+    "oit:answer_dispute": [_action(_answer, CONSULTANTS, SEES_A, post=400)],
+    "oit:recheck": [_action(_answer, CONSULTANTS, SEES_A)],
+    "oit:capture_text": [Case(_capture, NACC | CONSULTANTS | ADMIN_A | EXECUTIVE_A, SEES_A)],
+    "oit:capture_file": [Case(_capture, NACC | CONSULTANTS | ADMIN_A | EXECUTIVE_A, SEES_A)],
+    "oit:confirmations": [Case(_nothing, NACC | CONSULTANTS)],
+    "oit:confirm": [_action(lambda w: {"submission_id": w.submission.pk},
+                            frozenset({"lead_x"}), NACC | CONSULTANTS)],
+    "oit:progress": [Case(_nothing, OVERSEERS)],
+    "oit:progress_export": [Case(lambda w: {"fmt": "xlsx"}, OVERSEERS),
+                            Case(lambda w: {"fmt": "csv"}, OVERSEERS)],
+    "oit:filers": [Case(_year, EVERYONE)],
+    "oit:filers_export": [Case(lambda w: {"fiscal_year": w.year.fiscal_year, "fmt": "csv"},
+                               EVERYONE),
+                          Case(lambda w: {"fiscal_year": w.year.fiscal_year, "fmt": "xlsx"},
+                               EVERYONE)],
+    "oit:filers_publish": [_action(_year, NACC)],
     # years and their calendars
     "calendars:list": [Case(_nothing, ROLES)],
     "calendars:new": [_form(_nothing, NACC, post=302, data=_posting(fiscal_year=2571))],
@@ -357,6 +410,13 @@ def matrix(db, request) -> World:
     w.response = surveys.submit(w.enrolment, Instrument.IIT, iit_answers(),
                                 submission_key=surveys.new_submission_key(),
                                 access_code=code).response
+    # A's OIT, approved and in review, one item's evidence kept, the filers list published.
+    oit.approve(oit.enter(w))
+    oit.only_open(w, Phase.OIT_REVIEW)
+    w.answer = oit.answer_of(w, "O1")
+    w.capture = oit.keep_page(w, "O1", "<title>ผัง</title><p>โครงสร้าง</p>")
+    filers.publish(w.year, "", acting_user=w.nacc)
+    w.consultant_grant = RoleGrant.objects.get(user=w.consultant_x)
     return w
 
 
@@ -492,6 +552,7 @@ def test_the_executive_approves_the_headcount(world, client_for):
         ("admin_b", {"SAO-B"}),
         ("executive_a", {"SAO-A"}),
         ("consultant_x", {"SAO-A"}),
+        ("lead_x", {"SAO-A"}),
         ("officer_p", {"SAO-A"}),
         ("ministry_officer", {"MIN-MOI", "DEP-DLA", "SAO-A", "SAO-B"}),
     ],

@@ -6,7 +6,8 @@ import os
 import sys
 
 ALIASES = {"demo-data": "demo_data", "demo-code": "demo_code",
-           "remind-collection": "remind_collection", "release-figures": "release_figures"}
+           "remind-collection": "remind_collection", "release-figures": "release_figures",
+           "release-oit": "release_oit"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "openita.calendars",
     "openita.frameworks",
     "openita.surveys",
+    "openita.disclosure",
     "openita.site",
 ]
 
@@ -296,6 +297,11 @@ STATICFILES_DIRS = [
 # before that (runserver, tests, a bare gunicorn) plain names served from the finders, so
 # a page never fails for want of a manifest.
 _HAS_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
+# Uploaded and captured files (OIT evidence): a folder here, or shared storage in
+# production (any Django storage backend; mount the same folder on every machine, or point
+# OPENITA_MEDIA_ROOT at a shared file system).
+MEDIA_ROOT = Path(os.environ.get("OPENITA_MEDIA_ROOT", DATA_DIR / "media"))
+MEDIA_URL = "/media/"  # never served directly: captures are sent by their view
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -432,3 +438,50 @@ OPENITA_INVITATIONS_PER_HOUR = {
     "nacc": _env_int("OPENITA_INVITATIONS_PER_HOUR_NACC", 200),
     "other": _env_int("OPENITA_INVITATIONS_PER_HOUR", 20),
 }
+
+# OIT evidence (issue 10) ---------------------------------------------------------------
+# Background work runs on Celery. With REDIS_URL the broker is Redis and ``openita worker``
+# runs the tasks on any number of machines; without it (the embedded demo) the broker is a
+# folder of message files under the data directory, and ``openita demo`` starts one worker
+# process beside the web server: the same tasks, still outside the request.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or REDIS_URL or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
+    _QUEUE_DIR = DATA_DIR / "queue"
+    for _folder in ("messages", "processed"):
+        (_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+        "data_folder_in": str(_QUEUE_DIR / "messages"),
+        "data_folder_out": str(_QUEUE_DIR / "messages"),
+        "processed_folder": str(_QUEUE_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Results live in openita's own tables (a capture, a check), never in a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged only once it has finished, so a worker killed half-way gives the
+# message back and another worker runs it again (the tasks are idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The preliminary OIT release happens at the time the calendar sets: the worker keeping the
+# schedule looks every few minutes (``openita release-oit`` does the same by hand).
+CELERY_BEAT_SCHEDULE = {
+    "release-oit": {"task": "openita.disclosure.release_due", "schedule": 300.0},
+}
+
+# Fetching an agency's evidence: only http(s), only public addresses (loopback is for the
+# tests alone and refused in production, see core.checks), at most this many bytes kept
+# and seconds spent per URL, and at most this many requests at a time to one host.
+OPENITA_FETCH_ALLOW_LOOPBACK = False
+OPENITA_FETCH_STATIC_HOSTS: dict[str, str] = {}  # host -> address, like /etc/hosts
+OPENITA_FETCH_MAX_BYTES = _env_int("OPENITA_FETCH_MAX_BYTES", 20 * 1024 * 1024)
+OPENITA_FETCH_TIMEOUT_SECONDS = _env_int("OPENITA_FETCH_TIMEOUT_SECONDS", 20)
+OPENITA_FETCH_PER_HOST = _env_int("OPENITA_FETCH_PER_HOST", 2)
+OPENITA_FETCH_MAX_REDIRECTS = 5
+OPENITA_FETCH_USER_AGENT = (
+    f"openita-evidence/0.1 (ITA OIT evidence capture; +{OPENITA_SITE_URL})")

@@ -22,8 +22,13 @@ def ita2568():
     return loader.get("ita-2568")
 
 
+@pytest.fixture(scope="module")
+def ita2569():
+    return loader.get("ita-2569")
+
+
 def test_every_shipped_file_validates():
-    assert set(loader.shipped()) >= {"ita-2564", "ita-2568"}
+    assert set(loader.shipped()) >= {"ita-2564", "ita-2568", "ita-2569"}
     for code in loader.shipped():
         assert loader.get(code).id == code
 
@@ -73,6 +78,70 @@ def test_ita_2568_has_ten_indicators_and_the_known_oit_items(ita2568):
     assert all("not yet confirmed" in s.name_en for s in ita2568.subindicators)
 
 
+@pytest.mark.parametrize("code", ["ita-2568", "ita-2569"])
+def test_the_26_item_years_have_criteria_and_known_subindicators(code):
+    framework = loader.get(code)
+    assert [o.code for o in framework.oit_items] == [f"O{n}" for n in range(1, 27)]
+    subs = {s.code: s for s in framework.subindicators}
+    assert {s.indicator for s in subs.values()} == {"9", "10"}
+    for item in framework.oit_items:
+        assert item.subindicator in subs
+        assert item.criteria, item.code
+        assert len({c.code for c in item.criteria}) == len(item.criteria), item.code
+
+
+def test_ita_2569_flags_what_is_not_confirmed(ita2569):
+    assert ita2569.fiscal_year == 2569
+    assert [i.number for i in ita2569.indicators] == [str(n) for n in range(1, 11)]
+    assert ita2569.unconfirmed
+    # The grouping of the items into sub-indicators was not found for 2569 (research §G.3).
+    assert all(s.evidence not in CONFIRMED for s in ita2569.subindicators)
+    assert all("not yet confirmed" in s.name_en and "ยังไม่ยืนยัน" in s.name_th
+               for s in ita2569.subindicators)
+    assert "9.1" in ita2569.notes_en and "(1)" in ita2569.notes_th
+    # The weights for 2569 are not known; the 2564 banks are borrowed as inferred.
+    assert all(i.evidence not in CONFIRMED for i in ita2569.instruments)
+    assert sum(i.weight for i in ita2569.instruments) == 1
+    assert len(ita2569.questions) == 45
+    assert all(q.evidence not in CONFIRMED for q in ita2569.questions)
+    placeholders = [o for o in ita2569.oit_items if o.evidence == "placeholder"]
+    assert [o.code for o in placeholders] == ["O6", "O7"]
+    assert all("ยังไม่ยืนยัน" in o.title_th for o in placeholders)
+
+
+def test_ita_2569_items_follow_the_2569_list(ita2569):
+    items = {o.code: o for o in ita2569.oit_items}
+    assert "E-Service" in items["O10"].title_en
+    assert "No Gift" in items["O20"].title_en
+    assert "ITA" in items["O25"].title_en
+    # O2 accepts a contact channel or the unit the executive belongs to.
+    assert any("unit they belong to" in c.text_en for c in items["O2"].criteria)
+    # O3 now holds the enquiry channel too.
+    assert any("ask questions" in c.text_en for c in items["O3"].criteria)
+
+
+@pytest.mark.parametrize(("code", "rule"), [
+    ("O1", "current_state"), ("O10", "current_state"),
+    ("O11", "first_half_current_fy"), ("O12", "previous_fy"),
+    ("O13", "current_fy"), ("O14", "previous_fy"), ("O18", "previous_fy"),
+    ("O19", "current_fy"), ("O20", "current_fy"), ("O21", "current_fy"),
+    ("O22", "previous_fy"), ("O23", "current_fy"), ("O24", "previous_fy"),
+    ("O26", "previous_fy"),
+])
+def test_ita_2569_time_rules(ita2569, code, rule):
+    assert next(o for o in ita2569.oit_items if o.code == code).time_rule == rule
+
+
+def test_ita_2569_notes_for_agency_types_and_none_statements(ita2569):
+    items = {o.code: o for o in ita2569.oit_items}
+    notes = items["O1"].agency_notes
+    local = next(n for n in notes if "sao" in n.kinds)
+    assert {"pao", "subdistrict_municipality", "bangkok", "pattaya"} <= set(local.kinds)
+    assert "political" in local.text_en and "ฝ่ายการเมือง" in local.text_th
+    assert any(n.kinds == ["province"] and "governor" in n.text_en for n in notes)
+    assert {o.code for o in ita2569.oit_items if o.none_must_be_stated} == {"O9", "O11", "O18"}
+
+
 def _all(framework, iit, eit, oit):
     scores = {}
     for indicator in framework.indicators:
@@ -92,8 +161,10 @@ def _all(framework, iit, eit, oit):
     (Decimal("69.99"), Decimal("69.99"), Decimal("69.99"), "urgent"),
     (0, 0, 0, "urgent"),
 ])
-def test_ita_2568_levels_and_instrument_floors(ita2568, iit, eit, oit, level):
-    result = score(ita2568, indicators=_all(ita2568, iit, eit, oit))
+@pytest.mark.parametrize("code", ["ita-2568", "ita-2569"])
+def test_rating_score_levels_and_instrument_floors(code, iit, eit, oit, level):
+    framework = loader.get(code)
+    result = score(framework, indicators=_all(framework, iit, eit, oit))
     assert result.rating.code == level
 
 
@@ -109,7 +180,8 @@ def _best_answers(framework, instrument: str) -> dict:
     return best
 
 
-@pytest.mark.parametrize(("code", "top"), [("ita-2564", "AA"), ("ita-2568", "excellent")])
+@pytest.mark.parametrize(("code", "top"), [
+    ("ita-2564", "AA"), ("ita-2568", "excellent"), ("ita-2569", "excellent")])
 def test_all_best_answers_and_every_item_passing_give_100_and_the_top_level(code, top):
     framework = loader.get(code)
     result = score(framework, oit={o.code: True for o in framework.oit_items}, responses={

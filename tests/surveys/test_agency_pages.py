@@ -130,7 +130,7 @@ def test_nacc_switches_the_survey_settings_of_a_year(collecting, client_for):
     url = reverse("calendars:settings", args=[collecting.year.fiscal_year])
     assert client_for(collecting.admin_a).post(url, {}).status_code == 403
     numbers = {"release_interval_hours": 24, "release_batch": 10,
-               "access_code_margin_percent": 10}
+               "access_code_margin_percent": 10, "oit_second_review_percent": 10}
     response = client_for(collecting.nacc).post(url, {"provisional_scores_visible": "on",
                                                       **numbers})
     assert response.status_code == 302

@@ -173,7 +173,8 @@ def test_nacc_cannot_set_a_batch_below_ten_or_out_of_range(collecting, client_fo
     response = client_for(collecting.nacc).post(
         reverse("calendars:settings", args=[collecting.year.fiscal_year]),
         {"release_interval_hours": 24, "release_batch": batch,
-         "access_code_margin_percent": 10, "iit_requires_access_code": "on"})
+         "access_code_margin_percent": 10, "oit_second_review_percent": 10,
+         "iit_requires_access_code": "on"})
     assert response.status_code == 400 and response.context["settings_form"].errors
     collecting.year.refresh_from_db()
     assert collecting.year.release_batch == 10

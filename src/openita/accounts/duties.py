@@ -145,7 +145,8 @@ def _linked_by_proposals(agency: Any, person_id: int) -> set[int]:
 
 
 def require_independent_approver(acting_user: User, agency: Any,
-                                 submitted_by_id: int | None) -> None:
+                                 submitted_by_id: int | None, *,
+                                 headcount: bool = True) -> None:
     """Refuse the approval of a headcount by the person who entered it, or by an executive
     whose role was proposed (invited or granted) by that person or by anyone joined to
     them by proposals within the agency (``_linked_by_proposals``).
@@ -153,16 +154,24 @@ def require_independent_approver(acting_user: User, agency: Any,
     The second rule still holds after NACC confirmed the role: NACC checks who the
     executive is, but an administrator who proposed a second mailbox of their own could
     have misled it; an executive proposed by someone else, or granted by NACC directly,
-    approves.
+    approves. ``headcount=False`` words the refusals for anything else sent for approval
+    (the OIT, a clarification).
     """
     if submitted_by_id is None:
         return
     if submitted_by_id == acting_user.pk:
-        raise ActionRefused(_("The person who entered the headcount cannot also approve it."))
+        raise ActionRefused(
+            _("The person who entered the headcount cannot also approve it.") if headcount
+            else _("The person who sent this for approval cannot also approve it."))
     granters = set(RoleGrant.objects.filter(
         user=acting_user, role=Role.AGENCY_EXECUTIVE, agency=agency, revoked_at__isnull=True,
     ).values_list("granted_by_id", flat=True))
     if granters and granters <= _linked_by_proposals(agency, submitted_by_id):
+        if not headcount:
+            raise ActionRefused(_(
+                "Your executive role was proposed by the person who sent this for approval, "
+                "so you cannot approve it. Another administrator of the agency must send it, "
+                "or NACC can give you the executive role directly."))
         raise ActionRefused(_(
             "Your executive role was proposed by the person who entered this headcount, so "
             "you cannot approve it. Another administrator of the agency must enter it, or "

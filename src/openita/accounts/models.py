@@ -151,11 +151,19 @@ class RoleGrant(RoleTarget):
     )
     granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # A consultant who leads the team: settles the disagreements of second reviews and
+    # confirms the team's OIT results (issue 10). Set by NACC on the team's page.
+    team_lead = models.BooleanField(_("team lead"), default=False)
 
     class Meta(RoleTarget.Meta):
         ordering = ["role", "id"]
         verbose_name = _("role grant")
         indexes = [models.Index(fields=["user", "revoked_at"])]
+        constraints = [
+            *RoleTarget.Meta.constraints,
+            models.CheckConstraint(name="only_a_consultant_leads_a_team",
+                                   condition=Q(team_lead=False) | Q(role="consultant")),
+        ]
 
     def __str__(self) -> str:
         target = self.target()
@@ -228,6 +236,7 @@ class AuditAction(models.TextChoices):
     PASSWORD_CHANGE = "account.password_change", _("Password changed")
     TEAM_CREATE = "team.create", _("Consultant team created")
     TEAM_UPDATE = "team.update", _("Consultant team changed")
+    TEAM_LEAD = "team.set_lead", _("Team lead named or stood down")
     # Sign-in (issue 9)
     SIGN_IN = "account.sign_in", _("Signed in with the password")
     SIGN_IN_FAILED = "account.sign_in_failed", _("Sign-in failed")

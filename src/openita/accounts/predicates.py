@@ -16,6 +16,7 @@ class Roles:
     admin_of: frozenset[int] = frozenset()
     executive_of: frozenset[int] = frozenset()
     team_ids: frozenset[int] = frozenset()
+    lead_team_ids: frozenset[int] = frozenset()
     oversight_provinces: frozenset[int] = frozenset()
     oversight_parents: frozenset[int] = frozenset()
 
@@ -44,15 +45,18 @@ def roles_of(user: Any) -> Roles:
     found: dict[str, set[int]] = {r.value: set() for r in Role}
     nacc = bool(user.is_superuser)
     grants = RoleGrant.objects.filter(user=user, revoked_at__isnull=True).values_list(
-        "role", "agency_id", "team_id", "province_id", "parent_id"
+        "role", "agency_id", "team_id", "province_id", "parent_id", "team_lead"
     )
     provinces: set[int] = set()
     parents: set[int] = set()
-    for role, agency_id, team_id, province_id, parent_id in grants:
+    leads: set[int] = set()
+    for role, agency_id, team_id, province_id, parent_id, lead in grants:
         if role == Role.NACC_ADMIN:
             nacc = True
         elif role == Role.CONSULTANT:
             found[role].add(team_id)
+            if lead:
+                leads.add(team_id)
         elif role == Role.OVERSIGHT:
             (provinces.add(province_id) if province_id else parents.add(parent_id))
         else:
@@ -62,6 +66,7 @@ def roles_of(user: Any) -> Roles:
         admin_of=frozenset(found[Role.AGENCY_ADMIN]),
         executive_of=frozenset(found[Role.AGENCY_EXECUTIVE]),
         team_ids=frozenset(found[Role.CONSULTANT]),
+        lead_team_ids=frozenset(leads),
         oversight_provinces=frozenset(provinces),
         oversight_parents=frozenset(parents),
     )
@@ -88,6 +93,11 @@ def has_any_role(user: Any) -> bool:
 @rules.predicate
 def is_consultant(user: Any) -> bool:
     return bool(roles_of(user).team_ids)
+
+
+@rules.predicate
+def is_team_lead(user: Any) -> bool:
+    return bool(roles_of(user).lead_team_ids)
 
 
 @rules.predicate

@@ -423,6 +423,25 @@ def save_team(team: ConsultantTeam, group_ids: list[int], *, acting_user: User) 
     return team
 
 
+@transaction.atomic
+def set_team_lead(grant: RoleGrant, lead: bool, *, acting_user: User) -> RoleGrant:
+    """Name a member of a consultant team its lead, or stand them down (NACC). A team may
+    have several leads; each one confirms the team's OIT results and settles second-review
+    disagreements."""
+    require(acting_user, "accounts.manage_teams")
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.role != Role.CONSULTANT or grant.revoked_at is not None:
+        raise ActionRefused(_("Only a current member of the team can lead it."))
+    if grant.team_lead == lead:
+        return grant
+    grant.team_lead = lead
+    grant.save(update_fields=["team_lead"])
+    forget_roles(grant.user)
+    audit.record(AuditAction.TEAM_LEAD, actor=acting_user, obj=grant.team,
+                 before={"lead": not lead}, after={"lead": lead, "person": grant.user.email})
+    return grant
+
+
 def active_grants(user: User):
     return user.grants.filter(revoked_at__isnull=True).select_related(
         "agency", "team", "province", "parent"

@@ -31,4 +31,5 @@ urlpatterns = [
     path("teams/", views.teams, name="teams"),
     path("teams/new/", views.team_edit, name="team_new"),
     path("teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/lead/<int:grant_id>/", views.team_lead, name="team_lead"),
 ]

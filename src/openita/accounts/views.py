@@ -151,6 +151,19 @@ def team_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
 
 
 @login_required
+@require_POST
+def team_lead(request: AuthenticatedRequest, pk: int, grant_id: int) -> HttpResponse:
+    """NACC names a member the team's lead, or stands them down."""
+    require(request.user, "accounts.manage_teams")
+    grant = get_object_or_404(RoleGrant, pk=grant_id, team_id=pk, revoked_at__isnull=True)
+    lead = request.POST.get("lead") == "1"
+    attempt(request, lambda: services.set_team_lead(grant, lead, acting_user=request.user),
+            _("%(name)s now leads the team.") % {"name": grant.user.full_name} if lead
+            else _("%(name)s no longer leads the team.") % {"name": grant.user.full_name})
+    return redirect("accounts:team_edit", pk=pk)
+
+
+@login_required
 def executive_confirmations(request: AuthenticatedRequest) -> HttpResponse:
     """Executives proposed by agencies, waiting for NACC (or the provincial office)."""
     require(request.user, "accounts.confirm_executives")

@@ -66,6 +66,10 @@ class YearSettingsForm(SafeTextMixin, forms.Form):
         label=_("IIT access codes allowed beyond the approved headcount (%)"), min_value=0,
         max_value=100,
         help_text=_("At least 5 codes in any case; NACC can allow more for one agency."))
+    oit_second_review_percent = forms.IntegerField(
+        label=_("OIT decisions checked by a second consultant (%)"), min_value=0,
+        max_value=100,
+        help_text=_("Drawn item by item; where the two disagree, the team lead decides."))
 
 
 class EnrolledAgencyFilterForm(AgencyFilterForm):

@@ -65,6 +65,11 @@ class AssessmentYear(models.Model):
     access_code_margin_percent = models.PositiveSmallIntegerField(
         _("IIT access codes allowed beyond the approved headcount (%)"), default=10,
         validators=[MinValueValidator(0), MaxValueValidator(100)])
+    # The share of first OIT decisions that a second consultant of the team checks again
+    # (drawn per item, reproducibly); disagreements go to the team lead (issue 10).
+    oit_second_review_percent = models.PositiveSmallIntegerField(
+        _("OIT decisions checked by a second consultant (%)"), default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

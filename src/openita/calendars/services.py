@@ -330,7 +330,8 @@ def set_year_status(year: AssessmentYear, status: str, *, acting_user: User) -> 
 
 
 _SWITCHES = ("iit_requires_access_code", "provisional_scores_visible")
-_NUMBERS = ("release_interval_hours", "release_batch", "access_code_margin_percent")
+_NUMBERS = ("release_interval_hours", "release_batch", "access_code_margin_percent",
+            "oit_second_review_percent")
 
 
 @transaction.atomic

@@ -197,6 +197,35 @@ def _score_oit(framework: Framework, decisions: Any):
     return subindicators, indicators
 
 
+@dataclass(frozen=True)
+class OITBreakdown:
+    """The OIT alone, from its item decisions: what an agency sees at the preliminary
+    release and what a confirmation stores."""
+
+    framework: str
+    items: dict[str, bool]
+    subindicators: dict[str, Fraction]
+    indicators: dict[str, Fraction]
+    instrument: Fraction
+
+    def as_strings(self) -> dict[str, str]:
+        """Every score with exactly 2 decimals, keyed by sub-indicator, indicator and "OIT"."""
+        return {**{k: fmt(v) for k, v in self.subindicators.items()},
+                **{k: fmt(v) for k, v in self.indicators.items()}, "OIT": fmt(self.instrument)}
+
+
+def score_oit(framework: Framework, decisions: Mapping[str, bool]) -> OITBreakdown:
+    """Score the OIT instrument from a pass or fail for every item of the framework."""
+    subindicators, indicators = _score_oit(framework, decisions)
+    oit = [i.code for i in framework.instruments if i.kind == "disclosure"]
+    if not oit:
+        raise InvalidInput("oit", "the framework has no disclosure instrument")
+    instrument = _mean(indicators[i.number] for i in framework.indicators_of(oit[0]))
+    return OITBreakdown(framework=framework.id, items=dict(decisions),
+                        subindicators=subindicators, indicators=indicators,
+                        instrument=instrument)
+
+
 def _natural(code: str) -> tuple:
     digits = "".join(ch for ch in code if ch.isdigit())
     return (code.rstrip("0123456789"), int(digits) if digits else 0, code)

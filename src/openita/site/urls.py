@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from openita.accounts import urls as account_urls
 from openita.agencies import urls as agency_urls
 from openita.calendars import urls as calendar_urls
+from openita.disclosure import urls as disclosure_urls
 from openita.surveys import urls as survey_urls
 
 from . import views
@@ -20,6 +21,7 @@ agency_patterns = [
     *agency_urls.urlpatterns,
     *calendar_urls.agency_urlpatterns,
     *survey_urls.agency_urlpatterns,
+    *disclosure_urls.agency_urlpatterns,
 ]
 
 account_patterns = [*account_urls.urlpatterns, *agency_urls.accounts_urlpatterns]
@@ -35,4 +37,5 @@ urlpatterns = [
     path("agencies/", include((agency_patterns, "agencies"))),
     path("years/", include("openita.calendars.urls")),
     path("frameworks/", include("openita.frameworks.urls")),
+    path("oit/", include("openita.disclosure.urls")),
 ]

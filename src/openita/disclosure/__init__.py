@@ -1,0 +1,1 @@
+"""The OIT: evidence entry, capture, review, clarification and confirmation."""

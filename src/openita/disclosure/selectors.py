@@ -1,0 +1,184 @@
+"""Reads of the OIT: the consultants' queue, an item's captures, progress across a scope.
+
+Every list is one query for its page plus one grouped count, whatever the number of rows
+(the query-count baselines hold this).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Length
+
+from openita.accounts.models import ConsultantTeam
+from openita.accounts.predicates import roles_of
+from openita.agencies.services import scope_filter
+
+from .models import Answer, Capture, CapturePurpose, ItemState, Submission, SubmissionState
+
+REVIEW_STATES = [s for s in ItemState.values if s != ItemState.DRAFT]
+SORTS: dict[str, list[Any]] = {
+    "agency": ["submission__enrolment__agency__code", Length("item_code"), "item_code"],
+    "item": [Length("item_code"), "item_code", "submission__enrolment__agency__code"],
+    "updated": ["-updated_at", "pk"],
+    "state": ["state", "submission__enrolment__agency__code", Length("item_code"),
+              "item_code"],
+}
+
+
+def team_group_ids(user: Any) -> list[int] | None:
+    """The agency groups of the user's consultant teams; None for NACC (every group)."""
+    roles = roles_of(user)
+    if roles.nacc_admin:
+        return None
+    return list(ConsultantTeam.groups.through.objects.filter(
+        consultantteam_id__in=roles.team_ids).values_list("agencygroup_id", flat=True))
+
+
+def reviewable_answers(user: Any, year: Any) -> QuerySet[Answer]:
+    """The answers of approved OITs of ``year`` in the agencies the user reviews."""
+    answers = Answer.objects.filter(
+        submission__enrolment__year=year, submission__state=SubmissionState.APPROVED,
+        state__in=REVIEW_STATES)
+    groups = team_group_ids(user)
+    if groups is not None:
+        answers = answers.filter(submission__enrolment__agency__group_id__in=groups)
+    return answers
+
+
+def filter_queue(answers: QuerySet[Answer], data: dict[str, Any]) -> QuerySet[Answer]:
+    if data.get("group"):
+        answers = answers.filter(submission__enrolment__agency__group_id=data["group"])
+    if data.get("province"):
+        answers = answers.filter(submission__enrolment__agency__province_id=data["province"])
+    if data.get("item"):
+        answers = answers.filter(item_code=data["item"])
+    if data.get("second"):
+        answers = answers.filter(second_review=data["second"])
+    if data.get("q"):
+        q = data["q"]
+        answers = answers.filter(Q(submission__enrolment__agency__code__icontains=q)
+                                 | Q(submission__enrolment__agency__name_th__icontains=q))
+    return answers
+
+
+def queue(answers: QuerySet[Answer], data: dict[str, Any]) -> QuerySet[Answer]:
+    """The filtered answers (state included) in the chosen order, ready to list."""
+    if data.get("state"):
+        answers = answers.filter(state=data["state"])
+    order = SORTS.get(data.get("sort") or "agency", SORTS["agency"])
+    return answers.select_related(
+        "submission__enrolment__agency__province", "submission__enrolment__agency__group",
+        "decided_by").order_by(*order)
+
+
+def state_counts(answers: QuerySet[Answer]) -> dict[str, int]:
+    """How many of the (filtered, any state) answers are in each state: one query."""
+    found = dict(answers.order_by().values_list("state").annotate(n=Count("pk")))
+    return {state: found.get(state, 0) for state in REVIEW_STATES}
+
+
+def neighbour(ordered: QuerySet[Answer], current: Answer, *, after: bool = True
+              ) -> Answer | None:
+    """The answer just after (or before) ``current`` in the agency-then-item order of
+    ``ordered``, found by comparing keys rather than counting rows."""
+    code = current.submission.enrolment.agency.code
+    length, item = len(current.item_code), current.item_code
+    base = ordered.annotate(_len=Length("item_code"), _agency=F(
+        "submission__enrolment__agency__code"))
+    if after:
+        step = (Q(_agency__gt=code) | Q(_agency=code, _len__gt=length)
+                | Q(_agency=code, _len=length, item_code__gt=item))
+        return base.filter(step).order_by("_agency", "_len", "item_code").first()
+    step = (Q(_agency__lt=code) | Q(_agency=code, _len__lt=length)
+            | Q(_agency=code, _len=length, item_code__lt=item))
+    return base.filter(step).order_by("-_agency", "-_len", "-item_code").first()
+
+
+@dataclass(frozen=True)
+class UrlEvidence:
+    """What openita knows of one address of an answer: the capture kept at approval, the
+    latest re-check, and the latest link check by the agency."""
+
+    position: int
+    url: str
+    kept: Capture | None
+    recheck: Capture | None
+    check: Capture | None
+
+
+def evidence_of(answer: Answer) -> list[UrlEvidence]:
+    """Per address, its newest capture of each purpose (one query); the kept evidence is
+    the capture of the latest approval."""
+    round_ = answer.submission.approval_round
+    newest: dict[tuple[str, str], Capture] = {}
+    for capture in answer.captures.defer("text").order_by("fetched_at", "pk"):
+        if capture.purpose == CapturePurpose.SUBMISSION and not capture.job_key.startswith(
+                f"submission:{answer.submission_id}:{round_}:"):
+            continue
+        newest[capture.requested_url, capture.purpose] = capture
+    return [UrlEvidence(n, url, newest.get((url, CapturePurpose.SUBMISSION)),
+                        newest.get((url, CapturePurpose.RECHECK)),
+                        newest.get((url, CapturePurpose.CHECK)))
+            for n, url in enumerate(answer.urls, start=1)]
+
+
+def latest_checks(submission: Submission) -> dict[tuple[int, str], Capture]:
+    """The newest link-check capture per (answer id, URL) of the latest check: one query."""
+    check = submission.link_checks.first()
+    if check is None:
+        return {}
+    found: dict[tuple[int, str], Capture] = {}
+    for capture in Capture.objects.filter(
+            answer__submission=submission, purpose=CapturePurpose.CHECK,
+            job_key__startswith=f"check:{check.pk}:").defer("text"):
+        found[capture.answer_id, capture.requested_url] = capture
+    return found
+
+
+# --- progress across a scope ----------------------------------------------------------
+
+PROGRESS_STAGES = ["enrolled", "submitted", "approved", "reviewed", "disputed", "confirmed"]
+
+
+def progress_rows(user: Any, year: Any, by: str) -> list[dict[str, Any]]:
+    """OIT progress of the agencies in the user's scope, grouped by province, parent body
+    or agency type: how many are enrolled, have sent their OIT to the executive, are
+    approved, fully reviewed, disputed, confirmed. Two grouped queries."""
+    from openita.calendars.models import Enrolment, EnrolmentState
+
+    field = {"province": "agency__province__name_th", "parent": "agency__parent__name_th",
+             "kind": "agency__kind"}[by]
+    enrolments = Enrolment.objects.filter(year=year).exclude(
+        state=EnrolmentState.NOT_REGISTERED)
+    scope = scope_filter(user)
+    if scope is not None:
+        enrolments = enrolments.filter(agency__in=_agencies(scope))
+    sub = "oit__"
+    rows = enrolments.values(field).annotate(
+        enrolled=Count("pk"),
+        submitted=Count("pk", filter=Q(**{f"{sub}state__in": [
+            SubmissionState.AWAITING_APPROVAL, SubmissionState.APPROVED]})),
+        approved=Count("pk", filter=Q(**{f"{sub}state": SubmissionState.APPROVED})),
+        disputed=Count("pk", filter=Q(**{f"{sub}clarification": "filed"})),
+        confirmed=Count("pk", filter=Q(**{f"{sub}confirmed_at__isnull": False})),
+    ).order_by(field)
+    pending = dict(Answer.objects.filter(
+        submission__enrolment__in=enrolments, submission__state=SubmissionState.APPROVED,
+        state=ItemState.AWAITING_REVIEW).values_list(
+        f"submission__enrolment__{field}").annotate(
+        n=Count("submission", distinct=True)).order_by())
+    result = []
+    for row in rows:
+        key = row.pop(field)
+        row["reviewed"] = row["approved"] - pending.get(key, 0)
+        result.append({"key": key, **row})
+    return result
+
+
+def _agencies(scope: Q) -> Any:
+    from openita.agencies.models import Agency
+
+    return Agency.objects.filter(scope)
