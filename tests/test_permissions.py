@@ -29,7 +29,7 @@ from openita.agencies import services as agencies
 from openita.agencies.models import Agency, AgencyContact
 from openita.calendars.models import AssessmentYear, Enrolment, Phase, PhaseWindow
 from openita.core.models import AuditEntry
-from openita.disclosure import filers
+from openita.disclosure import filers, snapshots
 from openita.surveys import codes
 from openita.surveys import services as surveys
 from openita.surveys.models import Instrument, Response
@@ -282,6 +282,8 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "oit:recheck": [_action(_answer, CONSULTANTS, SEES_A)],
     "oit:capture_text": [Case(_capture, NACC | CONSULTANTS | ADMIN_A | EXECUTIVE_A, SEES_A)],
     "oit:capture_file": [Case(_capture, NACC | CONSULTANTS | ADMIN_A | EXECUTIVE_A, SEES_A)],
+    "oit:capture_snapshot": [Case(_capture, NACC | CONSULTANTS | ADMIN_A | EXECUTIVE_A,
+                                  SEES_A)],
     "oit:confirmations": [Case(_nothing, NACC | CONSULTANTS)],
     "oit:confirm": [_action(lambda w: {"submission_id": w.submission.pk},
                             frozenset({"lead_x"}), NACC | CONSULTANTS)],
@@ -415,6 +417,7 @@ def matrix(db, request) -> World:
     oit.only_open(w, Phase.OIT_REVIEW)
     w.answer = oit.answer_of(w, "O1")
     w.capture = oit.keep_page(w, "O1", "<title>ผัง</title><p>โครงสร้าง</p>")
+    snapshots.make(w.capture)
     filers.publish(w.year, "", acting_user=w.nacc)
     w.consultant_grant = RoleGrant.objects.get(user=w.consultant_x)
     return w

@@ -447,12 +447,13 @@ OPENITA_INVITATIONS_PER_HOUR = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _QUEUE_DIR = DATA_DIR / "queue"
-    for _folder in ("messages", "processed"):
+    for _folder in ("messages", "processed", "control"):
         (_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
         "data_folder_in": str(_QUEUE_DIR / "messages"),
         "data_folder_out": str(_QUEUE_DIR / "messages"),
         "processed_folder": str(_QUEUE_DIR / "processed"),
+        "control_folder": str(_QUEUE_DIR / "control"),
         "store_processed": False,
     }
 else:

@@ -168,11 +168,11 @@ def test_five_redirects_are_followed_six_are_not(loopback, server):
 
 @pytest.mark.parametrize("target", [
     "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/",
-    "http://[::ffff:192.168.0.1]/", "http://internal.example/", "http://100.64.0.1/",
+    "http://[::ffff:192.168.0.1]/", "http://internal.intranet.th/", "http://100.64.0.1/",
     "http://[fd00::1]/", "https://192.168.1.1:8443/admin",
 ])
 def test_redirect_to_a_refused_address_is_not_followed(loopback, server, guard, dns, target):
-    dns.table["internal.example"] = ["10.0.0.5"]
+    dns.table["internal.intranet.th"] = ["10.0.0.5"]
     result = fetch(server.url("/to?target=" + target))
     assert result.problem == Problem.REFUSED_ADDRESS and not result.ok
     assert [hop.status for hop in result.redirects] == [302] and result.final_url == target
@@ -224,16 +224,24 @@ def test_public_addresses_pass_the_policy(address):
 
 
 def test_refused_if_any_resolved_address_is_private(loopback, dns, guard):
-    dns.table["mixed.example"] = ["93.184.215.14", "10.0.0.5"]
-    result = fetch("http://mixed.example/")
+    dns.table["mixed.intranet.th"] = ["93.184.215.14", "10.0.0.5"]
+    result = fetch("http://mixed.intranet.th/")
     assert result.problem == Problem.REFUSED_ADDRESS and "10.0.0.5" in result.detail
     assert guard.attempts == []
 
 
 def test_unresolved_name(dns, guard):
-    result = fetch("http://nowhere.invalid/")
+    result = fetch("http://nowhere.intranet.th/")
     assert result.problem == Problem.UNRESOLVED and guard.attempts == []
-    assert dns.lookups == ["nowhere.invalid"]
+    assert dns.lookups == ["nowhere.intranet.th"]
+
+
+@pytest.mark.parametrize("host", ["sao-00001.demo.invalid", "agency.example",
+                                  "x.example.test"])
+def test_special_use_names_are_never_looked_up(dns, guard, host):
+    result = fetch(f"https://{host}/ita")
+    assert result.problem == Problem.UNRESOLVED and "special-use" in result.detail
+    assert dns.lookups == [] and guard.attempts == []
 
 
 def test_a_hung_dns_lookup_is_within_the_deadline(monkeypatch, guard):
@@ -243,7 +251,7 @@ def test_a_hung_dns_lookup_is_within_the_deadline(monkeypatch, guard):
 
     monkeypatch.setattr(socket, "getaddrinfo", hung)
     began = time.monotonic()
-    result = fetch("http://slow-dns.example/", timeout=0.5)
+    result = fetch("http://slow-dns.intranet.th/", timeout=0.5)
     assert result.problem == Problem.TIMEOUT and time.monotonic() - began < 1
     assert guard.attempts == []
 
@@ -257,15 +265,15 @@ def test_the_backend_never_connects_a_name_it_did_not_check(guard):
 
 def test_connects_to_the_checked_address_only(loopback, server, dns, guard):
     """DNS rebinding: the name's second answer is never asked for on the same hop."""
-    dns.table["rebind.test"] = [["127.0.0.1"], ["10.0.0.9"]]
-    result = fetch(server.url("/page", "rebind.test"))
+    dns.table["rebind.intranet.th"] = [["127.0.0.1"], ["10.0.0.9"]]
+    result = fetch(server.url("/page", "rebind.intranet.th"))
     assert result.ok and result.address == "127.0.0.1"
-    assert dns.lookups.count("rebind.test") == 1 and guard.outside == []
+    assert dns.lookups.count("rebind.intranet.th") == 1 and guard.outside == []
 
 
 def test_every_hop_is_checked_again(loopback, server, dns, guard):
-    dns.table["rebind.test"] = [["127.0.0.1"], ["10.0.0.9"]]
-    result = fetch(server.url("/redirect?n=1", "rebind.test"))  # to the same host, rebound
+    dns.table["rebind.intranet.th"] = [["127.0.0.1"], ["10.0.0.9"]]
+    result = fetch(server.url("/redirect?n=1", "rebind.intranet.th"))  # to the same host, rebound
     assert result.problem == Problem.REFUSED_ADDRESS and len(result.redirects) == 1
     assert guard.outside == []
 

@@ -69,6 +69,11 @@ ACCEPT_ENCODING = "gzip, deflate"
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
+# Names reserved by RFC 2606/6761 never resolve on the internet: they are not looked up at
+# all (the demo country's websites and the tests' hosts live under them).
+SPECIAL_USE_DOMAINS = frozenset({"test", "example", "invalid"})
+
+
 class Problem(StrEnum):
     """Why a fetch gave no usable page."""
 
@@ -400,6 +405,8 @@ class _Fetch:
                   in settings.OPENITA_FETCH_STATIC_HOSTS.items()}.get(host)
         if static:
             addresses = [static]
+        elif host.rstrip(".").rsplit(".", 1)[-1] in SPECIAL_USE_DOMAINS:
+            return [], Problem.UNRESOLVED, f"{host} is a special-use name and is not looked up"
         else:
             try:
                 future = _resolver().submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)

@@ -191,6 +191,18 @@ class Capture(models.Model):
         super().save(*args, **kwargs)
 
 
+class CaptureSnapshot(models.Model):
+    """A picture of a kept copy's first page (``snapshots``), made after the capture."""
+
+    capture = models.OneToOneField(Capture, on_delete=models.CASCADE, related_name="snapshot")
+    stored_name = models.CharField(max_length=200, blank=True)  # '' when nothing was drawn
+    note = models.CharField(max_length=200, blank=True)
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"snapshot of {self.capture_id}"
+
+
 class LinkCheck(models.Model):
     """One press of "check my links": which URLs it asked for (its captures arrive as the
     worker fetches them)."""

@@ -107,21 +107,27 @@ def decide(answer: Answer, *, passed: bool, criteria: dict[str, bool], comment: 
     year = answer.submission.enrolment.year
     calendar.require_open(year, Phase.OIT_REVIEW, agency)
     answer = _locked(answer)
+    year = answer.submission.enrolment.year  # as it is now, with its settings
     if answer.submission.state != SubmissionState.APPROVED:
         raise ActionRefused(_("This OIT has not been approved by the agency's executive."))
-    if answer.state == ItemState.RELEASED:
-        raise ActionRefused(_("The decision has been released to the agency; it can change "
-                              "only through a clarification."))
-    if answer.state not in (ItemState.AWAITING_REVIEW, ItemState.REVIEWED):
-        raise ActionRefused(_("This item is “%(state)s” and cannot be decided now.")
-                            % {"state": answer.get_state_display()})
     if not answer.publishes:
         raise ActionRefused(_("The agency said it does not publish this item, so it fails."))
+    round_, review, first = _round_for(answer, acting_user)
+    # A released decision changes only through a clarification; the second review (and
+    # the lead settling it) may still finish while the review window is open.
+    late_second_look = answer.state == ItemState.RELEASED and round_ != DecisionRound.FIRST \
+        and not hasattr(answer, "dispute")
+    if answer.state == ItemState.RELEASED and not late_second_look:
+        raise ActionRefused(_("The decision has been released to the agency; it can change "
+                              "only through a clarification."))
+    if answer.state not in (ItemState.AWAITING_REVIEW, ItemState.REVIEWED,
+                            ItemState.RELEASED):
+        raise ActionRefused(_("This item is “%(state)s” and cannot be decided now.")
+                            % {"state": answer.get_state_display()})
     comment = (comment or "").strip()
     item = services.item_map(services.framework_of(answer.submission.enrolment))[
         answer.item_code]
     ticks = checked_criteria(item, criteria, passed, comment)
-    round_, review, first = _round_for(answer, acting_user)
     decision = Decision.objects.create(answer=answer, round=round_, reviewer=acting_user,
                                        passed=passed, criteria=ticks, comment=comment)
     before = {"state": answer.state, "passed": answer.passed, "second_review": review}

@@ -114,7 +114,8 @@ def evidence_of(answer: Answer) -> list[UrlEvidence]:
     the capture of the latest approval."""
     round_ = answer.submission.approval_round
     newest: dict[tuple[str, str], Capture] = {}
-    for capture in answer.captures.defer("text").order_by("fetched_at", "pk"):
+    for capture in answer.captures.defer("text").select_related("snapshot").order_by(
+            "fetched_at", "pk"):
         if capture.purpose == CapturePurpose.SUBMISSION and not capture.job_key.startswith(
                 f"submission:{answer.submission_id}:{round_}:"):
             continue

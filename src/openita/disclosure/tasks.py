@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from celery import shared_task
 from django.db import transaction
+
+from openita.celery import app
 
 from . import capture, fetcher
 from .models import CapturePurpose
@@ -49,7 +50,7 @@ def enqueue_captures(jobs: Iterable[tuple[int, str, str]], *, purpose: str) -> N
         transaction.on_commit(send)
 
 
-@shared_task(bind=True, name="openita.disclosure.capture_url", max_retries=BUSY_RETRIES)
+@app.task(bind=True, name="openita.disclosure.capture_url", max_retries=BUSY_RETRIES)
 def capture_url(self, *, answer_id: int, url: str, purpose: str, job_key: str) -> None:
     """Fetch ``url`` safely and keep what it gave as the capture ``job_key``."""
     if capture.existing(job_key) is not None:
@@ -62,10 +63,23 @@ def capture_url(self, *, answer_id: int, url: str, purpose: str, job_key: str) -
     if fetcher.is_transient(result) and tries < RETRIES.get(purpose, 0):
         log.info("capture %s: %s, trying again", job_key, result.problem or result.status)
         raise self.retry(countdown=backoff(tries), max_retries=BUSY_RETRIES)
-    capture.store(answer_id, purpose, job_key, result)
+    kept = capture.store(answer_id, purpose, job_key, result)
+    if kept.stored_name and kept.kind in ("html", "pdf"):
+        snapshot.apply_async(kwargs={"capture_id": kept.pk})
 
 
-@shared_task(name="openita.disclosure.release_due")
+@app.task(name="openita.disclosure.snapshot", max_retries=2)
+def snapshot(*, capture_id: int) -> None:
+    """Draw the first page of a kept copy (see ``snapshots``); once per capture."""
+    from .models import Capture
+    from .snapshots import make
+
+    found = Capture.objects.filter(pk=capture_id).first()
+    if found is not None:
+        make(found)
+
+
+@app.task(name="openita.disclosure.release_due")
 def release_due() -> int:
     """Release the decisions of every year whose preliminary release has begun."""
     from .review import release_due as release

@@ -11,6 +11,8 @@ urlpatterns = [
     path("review/<int:answer_id>/recheck/", views.recheck, name="recheck"),
     path("captures/<int:capture_id>/text/", views.capture_text, name="capture_text"),
     path("captures/<int:capture_id>/copy/", views.capture_file, name="capture_file"),
+    path("captures/<int:capture_id>/snapshot.png", views.capture_snapshot,
+         name="capture_snapshot"),
     path("confirmation/", views.confirmations, name="confirmations"),
     path("confirmation/<int:submission_id>/", views.confirm, name="confirm"),
     path("progress/", views.progress, name="progress"),

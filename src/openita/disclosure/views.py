@@ -254,6 +254,19 @@ def capture_file(request: AuthenticatedRequest, capture_id: int) -> FileResponse
     return response
 
 
+@login_required
+def capture_snapshot(request: AuthenticatedRequest, capture_id: int) -> HttpResponse:
+    """The PNG drawn from a kept copy (never the copy itself)."""
+    capture = _visible_capture(request, capture_id)
+    snapshot = getattr(capture, "snapshot", None)
+    if snapshot is None or not snapshot.stored_name:
+        raise Http404
+    with default_storage.open(snapshot.stored_name, "rb") as image:
+        response = HttpResponse(image.read(), content_type="image/png")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 def _visible_capture(request: AuthenticatedRequest, capture_id: int) -> Capture:
     capture = get_object_or_404(Capture.objects.select_related(
         "answer__submission__enrolment__agency"), pk=capture_id)

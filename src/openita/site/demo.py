@@ -39,6 +39,7 @@ from openita.surveys.models import SurveyLink
 from openita.surveys.services import link_for
 
 from . import demo_names as names
+from . import demo_oit
 from .models import AuditAction
 
 DEMO_PASSWORD = "openita-demo"
@@ -49,7 +50,7 @@ DEMO_DOMAIN = "openita.demo"
 # so it protects nothing: `openita demo-code` prints its current code for whoever has no
 # authenticator app at hand. Only the demo personas get it; real accounts set up their own.
 DEMO_TOTP_KEY = "6f70656e6974612d64656d6f2d746f74702d6b6579"
-TWO_FACTOR_PERSONAS = ("nacc", "consultant", "executive")
+TWO_FACTOR_PERSONAS = ("nacc", "consultant", "lead", "executive")
 
 # National mix for 8,400 agencies. [C] counts where research gives them (SAO L/M/S,
 # sub-district municipality M/S, PAOs, provinces, universities); the rest are estimates [I].
@@ -125,6 +126,7 @@ class DemoResult:
     personas: dict[str, str] = field(default_factory=dict)
     demo_agency: str = ""
     survey_agency: str = ""
+    oit: list[str] = field(default_factory=list)
 
 
 def allocate(total: int) -> dict[str, int]:
@@ -311,10 +313,12 @@ def _demo_year(today: dt.date) -> tuple[AssessmentYear, AssessmentYear]:
         start = today - dt.timedelta(days=14)
         offsets = {  # (first day, last day) after the registration opened
             # Collection overlaps registration in the demo, so every flow can be tried now.
-            Phase.REGISTRATION: (0, 74), Phase.OIT_ENTRY: (60, 120),
+            # So do the OIT's windows: every step of the OIT is open now, on some agency
+            # (the preliminary release began a week ago), see demo_oit.
+            Phase.REGISTRATION: (0, 74), Phase.OIT_ENTRY: (7, 120),
             Phase.IIT_COLLECTION: (7, 150), Phase.EIT_COLLECTION: (7, 150),
-            Phase.OIT_REVIEW: (121, 151), Phase.PRELIMINARY_RELEASE: (152, 152),
-            Phase.CLARIFICATION: (152, 166), Phase.CONFIRMATION: (167, 181),
+            Phase.OIT_REVIEW: (7, 151), Phase.PRELIMINARY_RELEASE: (7, 7),
+            Phase.CLARIFICATION: (7, 166), Phase.CONFIRMATION: (7, 181),
             Phase.PUBLICATION: (210, 240),
         }
         PhaseWindow.objects.bulk_create(
@@ -346,6 +350,7 @@ def _people(gen: _Generator, agencies: list[Agency], teams, demo: Agency, moi: A
     personas = [  # in the order of PERSONAS
         ("nacc", Role.NACC_ADMIN, {}),
         ("consultant", Role.CONSULTANT, {"team": teams[demo.group.code]}),
+        ("lead", Role.CONSULTANT, {"team": teams[demo.group.code], "team_lead": True}),
         ("oversight.province", Role.OVERSIGHT, {"province": demo.province}),
         ("oversight.ministry", Role.OVERSIGHT, {"parent": moi}),
         ("admin", Role.AGENCY_ADMIN, {"agency": demo}),
@@ -397,8 +402,8 @@ def _contacts_and_enrolments(gen, agencies, year, last, demo) -> None:
     Enrolment.objects.bulk_create(enrolments, batch_size=2000)
 
 
-PERSONAS = ("nacc", "consultant", "oversight.province", "oversight.ministry", "admin",
-            "executive")
+PERSONAS = ("nacc", "consultant", "lead", "oversight.province", "oversight.ministry",
+            "admin", "executive")
 
 
 def demo_totp_secret() -> str:
@@ -441,7 +446,8 @@ def generate(agency_count: int, seed: int, today: dt.date | None = None) -> Demo
     agencies = _national_bodies(gen, counts, groups) + _local_bodies(
         gen, counts, provinces, groups)
     for agency in agencies:
-        agency.website = f"https://{agency.code.lower()}.{DEMO_DOMAIN}"
+        # Under .invalid, a name that never resolves: the demo fetches nothing from outside.
+        agency.website = f"https://{agency.code.lower()}.demo.invalid"
     Agency.objects.bulk_create(agencies, batch_size=2000)
     _link_parents(agencies)
     Agency.objects.bulk_update(agencies, ["parent"], batch_size=2000)
@@ -461,11 +467,14 @@ def generate(agency_count: int, seed: int, today: dt.date | None = None) -> Demo
     user_count, personas = _people(gen, agencies, teams, demo, by_code["MIN-MOI"])
     _contacts_and_enrolments(gen, agencies, year, last, demo)
     survey_agency = _survey_demo(saos[1], year)
+    by_email = {u.email: u for u in User.objects.filter(email__in=personas.values())}
+    oit = demo_oit.build(year, demo, demo_oit.Cast(consultant=by_email[personas["consultant"]],
+                                                   lead=by_email[personas["lead"]]))
     audit.record(AuditAction.DEMO_GENERATE, actor=DEMO_ACTOR, object_type="demo",
                  after={"agencies": len(agencies), "seed": seed, "users": user_count})
     return DemoResult(agencies=len(agencies), users=user_count, year=year.fiscal_year,
                       personas=personas, demo_agency=f"{demo.code} {demo.name_th}",
-                      survey_agency=survey_agency)
+                      survey_agency=survey_agency, oit=oit)
 
 
 def _survey_demo(agency: Agency, year: AssessmentYear) -> str:

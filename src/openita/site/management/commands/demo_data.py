@@ -33,11 +33,12 @@ class Command(BaseCommand):
             f"open year {result.year} (seed {seed}, {seconds:.1f} s)"
         )
         print_personas(self.stdout, result.personas, result.demo_agency, result.survey_agency)
+        print_oit(self.stdout, result.oit)
 
 
 def print_personas(out, personas: dict[str, str], demo_agency: str, survey: str = "") -> None:
     labels = {
-        "nacc": "NACC admin", "consultant": "consultant",
+        "nacc": "NACC admin", "consultant": "consultant", "lead": "consultant team lead",
         "oversight.province": "oversight (province)",
         "oversight.ministry": "oversight (ministry)",
         "admin": "agency admin", "executive": "agency executive",
@@ -55,3 +56,13 @@ def print_personas(out, personas: dict[str, str], demo_agency: str, survey: str 
         out.write(f"  demo agency            {demo_agency}")
     if survey:
         out.write(f"  surveys open now       {survey}")
+
+
+def print_oit(out, lines: list[str]) -> None:
+    """The agencies to try each step of the OIT on (every window is open in the demo)."""
+    if not lines:
+        return
+    out.write("OIT in every state (consultant and lead review these; each agency's admin is "
+              "admin.<code>@openita.demo, its executive exec.<code>@openita.demo):")
+    for line in lines:
+        out.write(f"  {line}")
