@@ -175,6 +175,43 @@ def _a_flagged(w: World, numbers: range) -> None:
     _responses(w.enrolment, numbers, flags=["too_fast", "straight_line"])
 
 
+def _approved_oits(w: World, numbers: range) -> None:
+    """Agencies of group X whose OIT is approved, its items in several review states."""
+    from openita.disclosure.models import Answer, ItemState, Submission, SubmissionState
+
+    states = [ItemState.AWAITING_REVIEW, ItemState.REVIEWED, ItemState.RELEASED,
+              ItemState.DISPUTED]
+    enrolments = Enrolment.objects.filter(agency__in=_agencies(w, numbers), year=w.year)
+    submissions = Submission.objects.bulk_create(
+        Submission(enrolment=e, state=SubmissionState.APPROVED, approval_round=1,
+                   submitted_by=w.admin_a, approved_by=w.executive_a) for e in enrolments)
+    Answer.objects.bulk_create(
+        Answer(submission=s, item_code=code, publishes=True, urls=[f"https://x.test/{code}"],
+               state=states[(n + i) % 4], passed=None if (n + i) % 4 == 0 else bool(i % 2),
+               decided_by=None if (n + i) % 4 == 0 else w.consultant_x)
+        for n, s in enumerate(submissions) for i, code in enumerate(["O1", "O2", "O3", "O4"]))
+
+
+def _a_link_checks(w: World, numbers: range) -> None:
+    """Agency A's OIT with every item answered, and link checks of its addresses."""
+    from openita.disclosure import services as oit
+    from openita.disclosure.models import Capture, LinkCheck
+
+    submission = oit.submission_for(w.enrolment)
+    check = LinkCheck.objects.create(submission=submission, requested_by=w.admin_a,
+                                     expected=len(numbers))
+    answers = list(submission.answers.all())
+    for n in numbers:
+        answer = answers[n % len(answers)]
+        url = f"https://x.test/{n}"
+        answer.urls = [*answer.urls, url][-5:]
+        answer.publishes = True
+        answer.save()
+        Capture.objects.create(answer=answer, purpose="check", requested_url=url,
+                               job_key=f"check:{check.pk}:{answer.pk}:{n}",
+                               fetched_at=timezone.now(), findings=["dead"])
+
+
 def _nothing(w: World) -> dict[str, Any]:
     return {}
 
@@ -223,6 +260,12 @@ PAGES = [
     ListPage("site:home", "site:home", "nacc", _agencies),
     ListPage("site:home as admin_a", "site:home", "admin_a", _agencies_of_admin_a,
              few=1, many=6),
+    # the OIT (issue 10)
+    ListPage("oit:queue", "oit:queue", "consultant_x", _approved_oits, few=3, many=20),
+    ListPage("oit:confirmations", "oit:confirmations", "lead_x", _approved_oits),
+    ListPage("oit:progress", "oit:progress", "nacc", _approved_oits),
+    ListPage("agencies:oit", "agencies:oit", "admin_a", _a_link_checks, _agency_a,
+             few=2, many=20),
 ]
 
 

@@ -156,3 +156,16 @@ def test_no_withdrawal_after_the_deadline(approved):
     with pytest.raises(PhaseClosed):
         services.withdraw_approval(approved.submission, "สาย", acting_user=approved.executive_a)
     assert fresh(approved.submission).state == SubmissionState.APPROVED
+
+
+def test_the_executive_is_told_by_mail_and_the_admins_when_it_is_sent_back(entering):
+    from django.core import mail
+
+    fill(entering)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.submit(entering.submission, acting_user=entering.admin_a)
+    assert [m.to for m in mail.outbox] == [[entering.executive_a.email]]
+    assert entering.agency_a.name_th in mail.outbox[0].subject
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.send_back(entering.submission, "แก้ O2", acting_user=entering.executive_a)
+    assert mail.outbox[1].to == [entering.admin_a.email] and "แก้ O2" in mail.outbox[1].body

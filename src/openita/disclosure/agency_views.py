@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.accounts.http import AuthenticatedRequest
+from openita.accounts.predicates import roles_of
 from openita.agencies.services import get_visible_agency
 from openita.calendars import services as calendar
 from openita.calendars.models import Phase
@@ -20,7 +21,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import attempt, posted, refuse_into_form
 
-from . import clarification, confirmation, review, selectors, services
+from . import clarification, confirmation, selectors, services
 from .forms import AnswerForm, CommentForm, DisputeForm, ReasonForm
 from .models import Answer, ClarificationState, ItemState, Submission, SubmissionState
 
@@ -34,12 +35,20 @@ def _submission(request: AuthenticatedRequest, pk: int) -> tuple[Any, Submission
     return agency, services.submission_for(enrolment)
 
 
-def _sees_decisions(request: AuthenticatedRequest, agency: Any, submission: Submission
-                    ) -> bool:
+def _phases(submission: Submission) -> dict[str, Any]:
+    """The year's windows as the agency sees them, by phase (two queries)."""
+    enrolment = submission.enrolment
+    return {s.phase: s for s in calendar.calendar_of(enrolment.year, enrolment.agency)}
+
+
+def _sees_decisions(request: AuthenticatedRequest, agency: Any, submission: Submission,
+                    phases: dict[str, Any]) -> bool:
     """The agency sees decisions only once released; NACC and consultants always."""
-    year = submission.enrolment.year
-    return (review.released(year) or request.user.has_perm("disclosure.review", agency)
-            or request.user.has_perm("calendars.manage_years"))
+    release = phases.get(Phase.PRELIMINARY_RELEASE)
+    released = release is not None and submission.enrolment.year.status == "open" and (
+        not release.not_yet_open)
+    return (released or roles_of(request.user).nacc_admin
+            or request.user.has_perm("disclosure.review", agency))
 
 
 @login_required
@@ -53,7 +62,8 @@ def oit_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     answers = sorted(submission.answers.all(), key=lambda a: services.natural_key(a.item_code))
     language = get_language() or "th"
     checks = selectors.latest_checks(submission)
-    sees = _sees_decisions(request, agency, submission)
+    phases = _phases(submission)
+    sees = _sees_decisions(request, agency, submission, phases)
     rows = [{"answer": a, "item": items.get(a.item_code),
              "title": _title(items.get(a.item_code), language),
              "checks": [(url, checks.get((a.pk, url))) for url in a.urls]} for a in answers]
@@ -63,8 +73,7 @@ def oit_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "agency": agency, "submission": submission, "year": year, "rows": rows,
         "done": done, "total": total, "check": check,
         "check_pending": check is not None and len(checks) < check.expected,
-        "entry": calendar.phase_status(year, Phase.OIT_ENTRY, agency),
-        "clarify": calendar.phase_status(year, Phase.CLARIFICATION, agency),
+        "entry": phases.get(Phase.OIT_ENTRY), "clarify": phases.get(Phase.CLARIFICATION),
         "can_edit": request.user.has_perm("disclosure.edit_answers", agency),
         "can_approve": request.user.has_perm("disclosure.approve", agency),
         "sees_decisions": sees,
@@ -142,12 +151,14 @@ def _item(request: AuthenticatedRequest, agency: Any, submission: Submission, an
           status: int = 200) -> HttpResponse:
     language = get_language() or "th"
     checks = selectors.latest_checks(submission)
-    sees = _sees_decisions(request, agency, submission)
+    phases = _phases(submission)
+    sees = _sees_decisions(request, agency, submission, phases)
     dispute = getattr(answer, "dispute", None) if sees else None
     may_dispute = (request.user.has_perm("disclosure.edit_answers", agency)
                    and answer.state == ItemState.RELEASED and submission.clarification in (
                        ClarificationState.NONE, ClarificationState.DRAFT)
-                   and _clarification_open(submission))
+                   and bool(phases.get(Phase.CLARIFICATION)
+                            and phases[Phase.CLARIFICATION].is_open))
     if may_dispute and dispute_form is None:
         dispute_form = DisputeForm(answer.urls, initial={
             "reason": dispute.reason, "url_position": dispute.url_position,
@@ -161,12 +172,6 @@ def _item(request: AuthenticatedRequest, agency: Any, submission: Submission, an
         "dispute": dispute, "dispute_form": dispute_form if may_dispute else None,
         "language": language,
     }, status=status)
-
-
-def _clarification_open(submission: Submission) -> bool:
-    status = calendar.phase_status(submission.enrolment.year, Phase.CLARIFICATION,
-                                   submission.enrolment.agency)
-    return bool(status and status.is_open)
 
 
 def _back(pk: int) -> HttpResponse:

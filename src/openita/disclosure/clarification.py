@@ -20,7 +20,7 @@ from openita.core import audit
 from openita.core.errors import ActionRefused, PhaseClosed
 from openita.core.permissions import require
 
-from . import review, services
+from . import notices, review, services
 from .models import (
     MAX_COMMENT,
     Answer,
@@ -137,6 +137,7 @@ def submit_clarification(submission: Submission, *, acting_user: User) -> Submis
     submission.save()
     audit.record(AuditAction.CLARIFICATION_SUBMIT, actor=acting_user, obj=submission,
                  after={"disputes": count, "agency": submission.enrolment.agency.code})
+    notices.tell(submission.enrolment.agency, "clarification_submitted")
     return submission
 
 
@@ -176,6 +177,7 @@ def send_back_clarification(submission: Submission, comment: str, *, acting_user
     submission.save()
     audit.record(AuditAction.CLARIFICATION_RETURN, actor=acting_user, obj=submission,
                  reason=comment, after={"agency": submission.enrolment.agency.code})
+    notices.tell(submission.enrolment.agency, "clarification_returned", comment=comment)
     return submission
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from openita.accounts.models import User
 from openita.calendars import services as calendar
@@ -39,7 +40,25 @@ def team_submissions(user: Any, year: Any) -> QuerySet[Submission]:
     if groups is not None:
         submissions = submissions.filter(enrolment__agency__group_id__in=groups)
     return submissions.select_related("enrolment__agency", "enrolment__year",
-                                      "confirmed_by").order_by("enrolment__agency__code")
+                                      "confirmed_by").annotate(
+        waiting=Count("answers", filter=~Q(answers__state__in=CONFIRMABLE)),
+        disagreeing=Count("answers", filter=Q(answers__second_review=SecondReview.DISAGREES)),
+    ).order_by("enrolment__agency__code")
+
+
+def listed_blockers(submission: Any) -> list[str]:
+    """``blockers`` for a row of ``team_submissions``, from its counts (no query)."""
+    if submission.confirmed_at is not None:
+        return []
+    problems = []
+    if submission.waiting:
+        problems.append(ngettext(
+            "%(n)d item is not yet released or has a dispute to answer.",
+            "%(n)d items are not yet released or have a dispute to answer.",
+            submission.waiting) % {"n": submission.waiting})
+    if submission.disagreeing:
+        problems.append(_("A second review disagrees and the team lead has not settled it."))
+    return problems
 
 
 def oit_breakdown(submission: Submission) -> engine.OITBreakdown:

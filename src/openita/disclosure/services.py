@@ -29,7 +29,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.frameworks.schema import Framework, OITItem
 
-from . import fetcher
+from . import fetcher, notices
 from .models import (
     MAX_EXPLANATION,
     MAX_URL_LENGTH,
@@ -65,7 +65,8 @@ def submission_for(enrolment: Enrolment) -> Submission:
     """The enrolment's OIT, made with an answer row per item of the year's framework the
     first time anyone looks (answers are keyed by item code, never by position)."""
     submission, created = Submission.objects.get_or_create(enrolment=enrolment)
-    if created or not submission.answers.exists():
+    submission.enrolment = enrolment  # with the agency and year already read
+    if created:
         Answer.objects.bulk_create(
             [Answer(submission=submission, item_code=item.code)
              for item in framework_of(enrolment).oit_items], ignore_conflicts=True)
@@ -241,6 +242,7 @@ def submit(submission: Submission, *, acting_user: User) -> Submission:
     audit.record(AuditAction.SUBMIT, actor=acting_user, obj=submission,
                  before={"state": SubmissionState.DRAFT},
                  after={"state": submission.state, "agency": agency.code})
+    notices.tell(agency, "submitted")
     return submission
 
 
@@ -279,6 +281,7 @@ def approve(submission: Submission, *, acting_user: User) -> Submission:
     round_ = submission.approval_round
     enqueue_captures([(a.pk, url, f"submission:{submission.pk}:{round_}:{a.pk}:{url_key(url)}")
                       for a in answers if a.publishes for url in a.urls], purpose=SUBMISSION)
+    notices.tell(agency, "approved")
     return submission
 
 
@@ -297,6 +300,7 @@ def send_back(submission: Submission, comment: str, *, acting_user: User) -> Sub
     audit.record(AuditAction.RETURN, actor=acting_user, obj=submission, reason=comment,
                  before={"state": SubmissionState.AWAITING_APPROVAL},
                  after={"state": submission.state, "agency": agency.code})
+    notices.tell(agency, "returned", comment=comment)
     return submission
 
 

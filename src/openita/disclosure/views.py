@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.accounts.http import AuthenticatedRequest
+from openita.accounts.predicates import roles_of
 from openita.agencies.models import AgencyGroup, Province
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear
@@ -274,7 +275,7 @@ def _visible_capture(request: AuthenticatedRequest, capture_id: int) -> Capture:
     if not request.user.has_perm("disclosure.view_oit", agency):
         raise Http404
     if not (request.user.has_perm("disclosure.review", agency)
-            or request.user.has_perm("calendars.manage_years")
+            or roles_of(request.user).nacc_admin
             or request.user.has_perm("disclosure.edit_answers", agency)
             or request.user.has_perm("disclosure.approve", agency)):
         raise PermissionDenied
@@ -289,7 +290,7 @@ def confirmations(request: AuthenticatedRequest) -> HttpResponse:
     year = _year()
     submissions = confirmation.team_submissions(request.user, year)
     page = Paginator(submissions, QUEUE_PAGE).get_page(request.GET.get("page"))
-    rows = [(s, confirmation.blockers(s)) for s in page.object_list]
+    rows = [(s, confirmation.listed_blockers(s)) for s in page.object_list]
     disagreements = selectors.reviewable_answers(request.user, year).filter(
         second_review=SecondReview.DISAGREES).count()
     return render(request, "disclosure/confirmations.html", {
