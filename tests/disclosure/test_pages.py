@@ -53,7 +53,7 @@ def test_the_agency_page_shows_progress_and_link_check_results(
     text = page_text(client.get(reverse("agencies:oit", args=[entering.agency_a.pk])))
     assert "4 / 4" in text.replace("\xa0", " ") or "4/4" in text
     assert Capture.objects.filter(purpose="check").count() == 4
-    assert "เปิดไม่ได้" in text or "does not open" in text  # unresolved: the page is dead
+    assert text.count("finding-dead") == 4  # unresolved: every page said not to open
 
 
 def test_the_executive_approves_from_the_page(entering, client_for):
@@ -156,8 +156,7 @@ def test_progress_exports_to_excel_with_thai_headers(approved, client_for):
 def test_the_public_sees_the_published_list_of_filers(released, client):
     file_dispute(released, "O2")
     url = reverse("oit:filers", args=[released.year.fiscal_year])
-    assert "ยังไม่ได้" in page_text(client.get(url)) or client.get(url).context[
-        "published"] is None
+    assert client.get(url).context["published"] is None
     from openita.disclosure import filers
 
     filers.publish(released.year, "", acting_user=released.nacc)

@@ -29,15 +29,17 @@ def test_a_consultant_of_the_team_decides_an_item(reviewing):
 
 
 def test_a_failing_decision_needs_a_comment(reviewing):
-    with pytest.raises(ActionRefused, match="comment"):
+    with pytest.raises(ActionRefused) as refused:
         _decide(reviewing, passed=False, comment="  ")
+    assert refused.value.field == "comment"
     assert answer_of(reviewing, "O1").passed is None
     assert not Decision.objects.exclude(round="automatic").exists()
 
 
 def test_a_pass_needs_every_criterion_ticked(reviewing):
-    with pytest.raises(ActionRefused, match="criterion"):
+    with pytest.raises(ActionRefused) as refused:
         _decide(reviewing, passed=True, criteria={"1": False})
+    assert refused.value.field == "criteria"
     with pytest.raises(ActionRefused, match="9"):
         _decide(reviewing, passed=False, criteria={"9": True}, comment="x")
 
@@ -64,7 +66,7 @@ def test_a_drawn_item_goes_to_a_second_consultant_and_a_disagreement_to_the_lead
     answer = answer_of(reviewing, "O1")
     assert answer.second_review == SecondReview.DISAGREES
     assert answer.passed is True  # the first decision stands until the lead settles it
-    with pytest.raises(ActionRefused, match="lead"):
+    with pytest.raises(ActionRefused):
         _decide(reviewing, passed=True)  # the first consultant may not settle it
     _decide(reviewing, passed=False, comment="ตามความเห็นที่สอง", by=reviewing.lead_x)
     answer = answer_of(reviewing, "O1")
@@ -99,5 +101,6 @@ def test_release_shows_decisions_at_the_set_time_and_later_ones_at_once(reviewin
 
 def test_a_released_decision_changes_only_through_a_clarification(released):
     only_open(released, Phase.OIT_REVIEW)
-    with pytest.raises(ActionRefused, match="clarification"):
+    with pytest.raises(ActionRefused):
         _decide(released, "O2", passed=True)
+    assert answer_of(released, "O2").passed is False

@@ -22,7 +22,7 @@ KEYS = {"indicators", "oit", "responses"}
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="openita score", description=__doc__.split("\n")[0])
     parser.add_argument("--framework", required=True,
-                        help="a shipped framework id (ita-2564, ita-2568, ita-2569) or a .yaml file")
+                        help="a shipped framework id (ita-2564, ita-2568, ita-2569) or a YAML file")
     parser.add_argument("--detail", action="store_true",
                         help="also print per-question and per-answer-cell scores")
     parser.add_argument("input", nargs="?", default="-", help="JSON file, or - for stdin")
