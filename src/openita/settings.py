@@ -391,6 +391,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # The folder broker of the embedded mode has no host name, which kombu warns about on
+    # every connection.
+    "loggers": {"kombu.connection": {"level": "ERROR"}},
 }
 
 OPENITA_INVITATION_DAYS = 14

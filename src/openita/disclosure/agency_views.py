@@ -167,7 +167,9 @@ def _item(request: AuthenticatedRequest, agency: Any, submission: Submission, an
         "agency": agency, "submission": submission, "answer": answer, "item": item,
         "title": _title(item, language), "notes": services.notes_for(item, agency, language),
         "form": form, "can_edit": can_edit,
-        "checks": [(url, checks.get((answer.pk, url))) for url in answer.urls],
+        # The results of the latest "check my links", if there was one.
+        "checks": [(url, checks.get((answer.pk, url))) for url in answer.urls]
+        if submission.link_checks.exists() else [],
         "sees_decisions": sees, "decision": answer.decisions.last() if sees else None,
         "dispute": dispute, "dispute_form": dispute_form if may_dispute else None,
         "language": language,
