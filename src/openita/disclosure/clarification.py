@@ -86,8 +86,8 @@ def save_dispute(answer: Answer, *, reason: str, url_position: int | None, where
         raise ActionRefused(_("The reason may be at most %(n)d characters long.")
                             % {"n": MAX_REASON}, field="reason")
     if len(where) > 500:
-        raise ActionRefused(_("Say where on the page in at most 500 characters."),
-                            field="where")
+        raise ActionRefused(_("Say where on the page in at most %(n)d characters.")
+                            % {"n": 500}, field="where")
     if url_position is not None and not 1 <= url_position <= len(answer.urls):
         raise ActionRefused(_("Choose one of the addresses given for this item."),
                             field="url_position")

@@ -53,7 +53,7 @@ def publish(year: AssessmentYear, note: str, *, acting_user: User) -> FilersList
     require(acting_user, "disclosure.publish_filers")
     note = (note or "").strip()
     if len(note) > 2000:
-        raise ActionRefused(_("The note may be at most 2000 characters long."))
+        raise ActionRefused(_("The note may be at most %(n)d characters long.") % {"n": 2000})
     rows = current_filers(year)
     published = FilersList.objects.create(year=year, published_by=acting_user,
                                           agencies=rows, note=note)

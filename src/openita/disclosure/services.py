@@ -205,8 +205,11 @@ def request_link_check(submission: Submission, *, acting_user: User) -> LinkChec
     now = timezone.now()
     if last is not None and now - last.requested_at < LINK_CHECK_INTERVAL:
         wait = LINK_CHECK_INTERVAL - (now - last.requested_at)
-        raise ActionRefused(_("The links are being checked. Try again in %(s)d seconds.")
-                            % {"s": max(1, int(wait.total_seconds()))})
+        seconds = max(1, int(wait.total_seconds()))
+        raise ActionRefused(ngettext(
+            "Your links were checked less than two minutes ago. Try again in %(s)d second.",
+            "Your links were checked less than two minutes ago. Try again in %(s)d seconds.",
+            seconds) % {"s": seconds})
     jobs = [(answer.pk, url) for answer in submission.answers.filter(publishes=True)
             for url in answer.urls]
     if not jobs:
