@@ -163,3 +163,19 @@ def test_the_public_sees_the_published_list_of_filers(released, client):
     assert "SAO-A" in page_text(client.get(url))
     csv = client.get(reverse("oit:filers_export", args=[released.year.fiscal_year, "csv"]))
     assert "SAO-A" in csv.content.decode("utf-8-sig")
+
+
+def test_progress_by_ministry_counts_every_agency_under_it(approved, client_for):
+    page = client_for(approved.nacc).get(reverse("oit:progress"), {"by": "ministry"})
+    rows = {r["label"]: r for r in page.context["rows"]}
+    ministry = rows[approved.ministry.name_th]  # A is under the DLA, under the ministry
+    assert (ministry["enrolled"], ministry["submitted"], ministry["approved"]) == (1, 1, 1)
+    assert ministry["reviewed"] == 0  # all four items still wait for review
+
+
+def test_progress_headers_follow_the_language(approved, client_for):
+    client = client_for(approved.nacc)
+    client.cookies["django_language"] = "en"
+    sheet = load_workbook(io.BytesIO(client.get(
+        reverse("oit:progress_export", args=["xlsx"])).content)).active
+    assert next(sheet.iter_rows(values_only=True))[:2] == ("Province", "Enrolled")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Length
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Length, StrIndex, Substr
 
 from openita.accounts.models import ConsultantTeam
 from openita.accounts.predicates import roles_of
@@ -144,38 +144,58 @@ def latest_checks(submission: Submission) -> dict[tuple[int, str], Capture]:
 PROGRESS_STAGES = ["enrolled", "submitted", "approved", "reviewed", "disputed", "confirmed"]
 
 
+def _ministry_of_agency(prefix: str) -> Any:
+    """The id (as text) of the top of the agency's hierarchy, from its lineage
+    "/<top>/…/<own>/": the ministry for a department or a local administration."""
+    lineage = f"{prefix}lineage"
+    rest = Substr(lineage, 2)
+    return Substr(lineage, 2, StrIndex(rest, Value("/")) - 1)
+
+
+def _grouping(by: str, prefix: str) -> Any:
+    if by == "ministry":
+        return _ministry_of_agency(prefix)
+    return F({"province": f"{prefix}province__name_th", "kind": f"{prefix}kind"}[by])
+
+
 def progress_rows(user: Any, year: Any, by: str) -> list[dict[str, Any]]:
-    """OIT progress of the agencies in the user's scope, grouped by province, parent body
-    or agency type: how many are enrolled, have sent their OIT to the executive, are
-    approved, fully reviewed, disputed, confirmed. Two grouped queries."""
+    """OIT progress of the agencies in the user's scope, grouped by province, ministry (the
+    top of the agency's hierarchy) or agency type: how many are enrolled, have sent their
+    OIT to the executive, are approved, fully reviewed, filed a clarification, are
+    confirmed. Three queries, whatever the number of agencies."""
+    from openita.agencies.models import Agency
     from openita.calendars.models import Enrolment, EnrolmentState
 
-    field = {"province": "agency__province__name_th", "parent": "agency__parent__name_th",
-             "kind": "agency__kind"}[by]
     enrolments = Enrolment.objects.filter(year=year).exclude(
         state=EnrolmentState.NOT_REGISTERED)
     scope = scope_filter(user)
     if scope is not None:
         enrolments = enrolments.filter(agency__in=_agencies(scope))
-    sub = "oit__"
-    rows = enrolments.values(field).annotate(
+    rows = enrolments.annotate(group_key=_grouping(by, "agency__")).values(
+        "group_key").annotate(
         enrolled=Count("pk"),
-        submitted=Count("pk", filter=Q(**{f"{sub}state__in": [
-            SubmissionState.AWAITING_APPROVAL, SubmissionState.APPROVED]})),
-        approved=Count("pk", filter=Q(**{f"{sub}state": SubmissionState.APPROVED})),
-        disputed=Count("pk", filter=Q(**{f"{sub}clarification": "filed"})),
-        confirmed=Count("pk", filter=Q(**{f"{sub}confirmed_at__isnull": False})),
-    ).order_by(field)
+        submitted=Count("pk", filter=Q(oit__state__in=[
+            SubmissionState.AWAITING_APPROVAL, SubmissionState.APPROVED])),
+        approved=Count("pk", filter=Q(oit__state=SubmissionState.APPROVED)),
+        disputed=Count("pk", filter=Q(oit__clarification="filed")),
+        confirmed=Count("pk", filter=Q(oit__confirmed_at__isnull=False)),
+    ).order_by("group_key")
     pending = dict(Answer.objects.filter(
         submission__enrolment__in=enrolments, submission__state=SubmissionState.APPROVED,
-        state=ItemState.AWAITING_REVIEW).values_list(
-        f"submission__enrolment__{field}").annotate(
-        n=Count("submission", distinct=True)).order_by())
+        state=ItemState.AWAITING_REVIEW).annotate(
+        group_key=_grouping(by, "submission__enrolment__agency__")).values_list(
+        "group_key").annotate(n=Count("submission", distinct=True)).order_by())
     result = []
     for row in rows:
-        key = row.pop(field)
+        key = row.pop("group_key")
         row["reviewed"] = row["approved"] - pending.get(key, 0)
         result.append({"key": key, **row})
+    if by == "ministry":
+        names = dict(Agency.objects.filter(
+            pk__in=[int(r["key"]) for r in result if (r["key"] or "").isdigit()]
+        ).values_list("pk", "name_th"))
+        for row in result:
+            row["key"] = names.get(int(row["key"])) if (row["key"] or "").isdigit() else None
     return result
 
 

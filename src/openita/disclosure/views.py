@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -312,8 +312,8 @@ def confirm(request: AuthenticatedRequest, submission_id: int) -> HttpResponse:
 
 # --- progress across a scope ----------------------------------------------------------
 
-GROUPINGS = {"province": _("Province"), "parent": _("Parent organisation"),
-             "kind": _("Agency type")}
+GROUPINGS = {"province": gettext_lazy("Province"), "ministry": gettext_lazy("Ministry"),
+             "kind": gettext_lazy("Agency type")}
 
 
 def _progress(request: AuthenticatedRequest) -> tuple[AssessmentYear, str, list[dict]]:
@@ -339,8 +339,9 @@ def progress(request: AuthenticatedRequest) -> HttpResponse:
         "totals": {k: sum(r[k] for r in rows) for k in selectors.PROGRESS_STAGES}})
 
 
-PROGRESS_HEADERS = [_("Enrolled"), _("Sent to the executive"), _("Approved"),
-                    _("Fully reviewed"), _("Filed a clarification"), _("Confirmed")]
+PROGRESS_HEADERS = [gettext_lazy("Enrolled"), gettext_lazy("Sent to the executive"),
+                    gettext_lazy("Approved"), gettext_lazy("Fully reviewed"),
+                    gettext_lazy("Filed a clarification"), gettext_lazy("Confirmed")]
 
 
 @login_required
