@@ -185,8 +185,9 @@ def progress_rows(user: Any, year: Any, by: str) -> list[dict[str, Any]]:
         state=ItemState.AWAITING_REVIEW).annotate(
         group_key=_grouping(by, "submission__enrolment__agency__")).values_list(
         "group_key").annotate(n=Count("submission", distinct=True)).order_by())
-    result = []
-    for row in rows:
+    result: list[dict[str, Any]] = []
+    for found in rows:
+        row: dict[str, Any] = dict(found)
         key = row.pop("group_key")
         row["reviewed"] = row["approved"] - pending.get(key, 0)
         result.append({"key": key, **row})
