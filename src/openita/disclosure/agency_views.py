@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -180,58 +180,44 @@ def _back(pk: int) -> HttpResponse:
     return redirect("agencies:oit", pk=pk)
 
 
-@login_required
-@require_POST
-def check_links(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agency, submission = _submission(request, pk)
-    require(request.user, "disclosure.edit_answers", agency)
-    attempt(request, lambda: services.request_link_check(submission, acting_user=request.user),
-            _("Your links are being checked; the results appear below as they arrive."))
-    return _back(pk)
+def _text(form_class: type, request: AuthenticatedRequest, name: str) -> str:
+    form = form_class(request.POST)
+    return form.cleaned_data[name] if form.is_valid() else ""
+
+
+# The buttons of the OIT page: who may press each (the service checks everything again),
+# what it does, and what the person is told when it went through.
+STEPS: dict[str, tuple[str, Any, Any]] = {
+    "check": ("disclosure.edit_answers",
+              lambda s, r: services.request_link_check(s, acting_user=r.user),
+              gettext_lazy("Your links are being checked; the results appear below as they "
+                           "arrive.")),
+    "submit": ("disclosure.edit_answers",
+               lambda s, r: services.submit(s, acting_user=r.user),
+               gettext_lazy("The OIT is with the executive for approval.")),
+    "approve": ("disclosure.approve",
+                lambda s, r: services.approve(s, acting_user=r.user),
+                gettext_lazy("The OIT is approved. Its evidence is being fetched and kept.")),
+    "send_back": ("disclosure.approve",
+                  lambda s, r: services.send_back(s, _text(CommentForm, r, "comment"),
+                                                  acting_user=r.user),
+                  gettext_lazy("The OIT is back with the administrators.")),
+    "withdraw": ("disclosure.approve",
+                 lambda s, r: services.withdraw_approval(s, _text(ReasonForm, r, "reason"),
+                                                         acting_user=r.user),
+                 gettext_lazy("The approval is withdrawn; the OIT is back with the "
+                              "administrators.")),
+}
 
 
 @login_required
 @require_POST
-def submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def step(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
+    """One button of the OIT page (``STEPS``), then back to the page with what happened."""
     agency, submission = _submission(request, pk)
-    require(request.user, "disclosure.edit_answers", agency)
-    attempt(request, lambda: services.submit(submission, acting_user=request.user),
-            _("The OIT is with the executive for approval."))
-    return _back(pk)
-
-
-@login_required
-@require_POST
-def approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agency, submission = _submission(request, pk)
-    require(request.user, "disclosure.approve", agency)
-    attempt(request, lambda: services.approve(submission, acting_user=request.user),
-            _("The OIT is approved. Its evidence is being fetched and kept."))
-    return _back(pk)
-
-
-@login_required
-@require_POST
-def send_back(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agency, submission = _submission(request, pk)
-    require(request.user, "disclosure.approve", agency)
-    form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    attempt(request, lambda: services.send_back(submission, comment, acting_user=request.user),
-            _("The OIT is back with the administrators."))
-    return _back(pk)
-
-
-@login_required
-@require_POST
-def withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    agency, submission = _submission(request, pk)
-    require(request.user, "disclosure.approve", agency)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    attempt(request, lambda: services.withdraw_approval(submission, reason,
-                                                        acting_user=request.user),
-            _("The approval is withdrawn; the OIT is back with the administrators."))
+    permission, action, done = STEPS[step]
+    require(request.user, permission, agency)
+    attempt(request, lambda: action(submission, request), done)
     return _back(pk)
 
 

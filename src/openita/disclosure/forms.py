@@ -66,6 +66,14 @@ class ReasonForm(SafeTextMixin, forms.Form):
 DECISIONS = [("pass", _("Passes")), ("fail", _("Fails"))]
 
 
+def add_criteria(form: forms.Form, item: OITItem, language: str, help_text: Any = "") -> None:
+    """A tick box per criterion of the item, named ``criterion_<code>``."""
+    for criterion in item.criteria:
+        text = criterion.text_en if language == "en" else criterion.text_th
+        form.fields[f"criterion_{criterion.code}"] = forms.BooleanField(
+            label=f"{criterion.code}. {text}", required=False, help_text=help_text)
+
+
 class DecisionForm(SafeTextMixin, forms.Form):
     """Pass or fail, a tick per criterion of the item, and a comment."""
 
@@ -78,10 +86,7 @@ class DecisionForm(SafeTextMixin, forms.Form):
     def __init__(self, item: OITItem, language: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
-        for criterion in item.criteria:
-            text = criterion.text_en if language == "en" else criterion.text_th
-            self.fields[f"criterion_{criterion.code}"] = forms.BooleanField(
-                label=f"{criterion.code}. {text}", required=False)
+        add_criteria(self, item, language)
         self.order_fields(["decision", *[f"criterion_{c.code}" for c in item.criteria],
                            "comment"])
 
@@ -120,11 +125,7 @@ class DisputeAnswerForm(SafeTextMixin, forms.Form):
     def __init__(self, item: OITItem, language: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
-        for criterion in item.criteria:
-            text = criterion.text_en if language == "en" else criterion.text_th
-            self.fields[f"criterion_{criterion.code}"] = forms.BooleanField(
-                label=f"{criterion.code}. {text}", required=False,
-                help_text=_("Only when the decision changes."))
+        add_criteria(self, item, language, help_text=_("Only when the decision changes."))
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
