@@ -115,7 +115,11 @@ def approved(entering):
 
 @pytest.fixture
 def reviewing(approved):
+    """The review window open. No item is drawn for a second review (the tests of it set
+    their own share), so decisions stand as made."""
     only_open(approved, Phase.OIT_REVIEW)
+    approved.year.oit_second_review_percent = 0
+    approved.year.save(update_fields=["oit_second_review_percent"])
     return approved
 
 

@@ -112,3 +112,23 @@ def test_nacc_publishes_the_list_of_filers_and_keeps_each_edition(released):
     assert filers.earlier(released.year) == [first]
     with pytest.raises(PermissionDenied):
         filers.publish(released.year, "", acting_user=released.consultant_x)
+
+
+def test_confirmation_waits_for_a_second_review_drawn(reviewing):
+    from openita.disclosure import review
+    from tests.disclosure.conftest import decide_all, set_phase
+
+    reviewing.year.oit_second_review_percent = 100
+    reviewing.year.save()
+    decide_all(reviewing, {"O1": True, "O2": True, "O3": True, "O4": True})
+    # Review, release and confirmation overlap here, as they may in a calendar.
+    set_phase(reviewing, Phase.PRELIMINARY_RELEASE)
+    set_phase(reviewing, Phase.CONFIRMATION)
+    review.release_due()
+    with pytest.raises(ActionRefused, match="O1, O2, O3, O4"):
+        confirmation.confirm(reviewing.submission, acting_user=reviewing.lead_x)
+    for code in ("O1", "O2", "O3", "O4"):  # the second consultant agrees on every item
+        review.decide(answer_of(reviewing, code), passed=True, criteria={"1": True},
+                      comment="", acting_user=reviewing.lead_x)
+    confirmation.confirm(reviewing.submission, acting_user=reviewing.lead_x)
+    assert fresh(reviewing.submission).scores["OIT"] == "100.00"

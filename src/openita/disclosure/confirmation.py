@@ -1,6 +1,7 @@
 """Confirmation by the team lead, and the OIT indicators from the scoring engine.
 
-Once every item of an agency is decided and every filed dispute answered, a lead of the
+Once every item of an agency is decided, each second review done (and settled where the
+two disagreed) and every filed dispute answered, a lead of the
 consultant team reviewing it confirms it during the confirmation window: its decisions
 become final and the OIT sub-indicators, indicators and instrument score are computed by
 ``openita.scoring`` (never by a second implementation) and stored with the submission.
@@ -43,6 +44,8 @@ def team_submissions(user: Any, year: Any) -> QuerySet[Submission]:
                                       "confirmed_by").annotate(
         waiting=Count("answers", filter=~Q(answers__state__in=CONFIRMABLE)),
         disagreeing=Count("answers", filter=Q(answers__second_review=SecondReview.DISAGREES)),
+        second_pending=Count("answers",
+                             filter=Q(answers__second_review=SecondReview.PENDING)),
     ).order_by("enrolment__agency__code")
 
 
@@ -58,6 +61,11 @@ def listed_blockers(submission: Any) -> list[str]:
             submission.waiting) % {"n": submission.waiting})
     if submission.disagreeing:
         problems.append(_("A second review disagrees and the team lead has not settled it."))
+    if submission.second_pending:
+        problems.append(ngettext(
+            "%(n)d item drawn for a second review is not yet reviewed again.",
+            "%(n)d items drawn for a second review are not yet reviewed again.",
+            submission.second_pending) % {"n": submission.second_pending})
     return problems
 
 
@@ -84,6 +92,11 @@ def blockers(submission: Submission) -> list[str]:
                         % {"items": ", ".join(sorted(waiting, key=services.natural_key))})
     if submission.answers.filter(second_review=SecondReview.DISAGREES).exists():
         problems.append(_("A second review disagrees and the team lead has not settled it."))
+    pending = sorted(submission.answers.filter(second_review=SecondReview.PENDING)
+                     .values_list("item_code", flat=True), key=services.natural_key)
+    if pending:
+        problems.append(_("Items drawn for a second review, not yet reviewed again: %(items)s")
+                        % {"items": ", ".join(pending)})
     return problems
 
 

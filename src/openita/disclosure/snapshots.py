@@ -1,7 +1,8 @@
 """A picture of the kept copy, for the consultant to see the page as it was without
 opening the agency's HTML in openita: WeasyPrint lays the stored HTML out with no access
 to anything outside it (no script runs in WeasyPrint, and every image, style sheet or
-file it asks for is refused, so a page cannot make openita fetch or read anything), and
+file it asks for is refused but openita's own Thai font, so a page cannot make openita
+fetch or read anything), and
 pdfium draws the first page as a PNG. A PDF given as evidence is drawn the same way.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -27,15 +29,40 @@ class Refused(ValueError):
     pass
 
 
+def _font_dir() -> Path:
+    import fontpkg_sarabun
+
+    return Path(fontpkg_sarabun.__file__).resolve().parent / "files"
+
+
 def _no_fetching() -> object:
-    """A WeasyPrint URL fetcher that refuses every URL (http, file, data alike)."""
+    """A WeasyPrint URL fetcher that refuses every URL (http, file, data alike) but the
+    files of the Thai font openita ships, which the snapshot's own style sheet names."""
     from weasyprint.urls import URLFetcher
+
+    fonts = _font_dir().as_uri() + "/"
 
     class NoFetching(URLFetcher):
         def fetch(self, url: str, headers: object = None) -> object:
+            if url.startswith(fonts) and ".." not in url:
+                return super().fetch(url, headers)
             raise Refused(f"the snapshot fetches nothing: {url[:80]}")
 
     return NoFetching()
+
+
+def _thai_font(fetcher: object, fonts: object) -> object:
+    """Sarabun, declared for the layout: a server may have no Thai font at all, and then
+    every Thai letter would be drawn as a box. Declared, not applied: the page keeps its
+    own fonts, and the Thai letters they lack are drawn in Sarabun."""
+    from weasyprint import CSS
+
+    folder = _font_dir()
+    faces = "".join(
+        f'@font-face {{ font-family: "openita-thai"; font-weight: {weight}; '
+        f'src: url("{(folder / name).as_uri()}"); }}'
+        for weight, name in ((400, "Sarabun-Regular.ttf"), (700, "Sarabun-Bold.ttf")))
+    return CSS(string=faces, url_fetcher=fetcher, font_config=fonts)
 
 
 def _first_page_png(pdf: bytes) -> bytes:
@@ -60,10 +87,12 @@ def render(body: bytes, kind: str, charset: str) -> bytes | None:
     if kind != "html":
         return None
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
 
     html = reading.decode(body, charset, html=True)[:HTML_LIMIT]
-    document = weasyprint.HTML(string=html, url_fetcher=_no_fetching(),
-                               base_url="about:blank").render()
+    fetcher, fonts = _no_fetching(), FontConfiguration()
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url="about:blank").render(
+        stylesheets=[_thai_font(fetcher, fonts)], font_config=fonts)
     if not document.pages:
         return None
     return _first_page_png(document.copy(document.pages[:1]).write_pdf())

@@ -15,7 +15,7 @@ from openita.accounts.models import Role, RoleGrant, User
 from openita.agencies.models import Agency
 from openita.calendars.models import AssessmentYear, Enrolment, EnrolmentState
 from openita.disclosure import clarification, confirmation, review, services
-from openita.disclosure.models import Answer, Submission
+from openita.disclosure.models import Answer, SecondReview, Submission
 
 # The states the demo shows, in the order their agencies are printed.
 STATES = [
@@ -101,6 +101,14 @@ def _decide(submission: Submission, cast: Cast, *, failing: tuple[str, ...] = ("
         review.decide(answer, passed=passed, criteria=criteria,
                       comment="" if passed else "ไม่พบข้อมูลของปีงบประมาณที่ประเมินในหน้าที่ระบุ",
                       acting_user=cast.consultant)
+    if share < 1:
+        return  # a partly reviewed OIT keeps its drawn items waiting for the second look
+    for answer in submission.answers.filter(second_review=SecondReview.PENDING):
+        passed = bool(answer.passed)  # the lead, as the second consultant, agrees
+        review.decide(answer, passed=passed,
+                      criteria={c.code: passed for c in items[answer.item_code].criteria},
+                      comment="" if passed else "เห็นด้วยกับผลการพิจารณาแรก",
+                      acting_user=cast.lead)
 
 
 def _advance(submission: Submission, state: str, cast: Cast) -> None:
