@@ -225,3 +225,13 @@ def test_a_kept_page_gets_a_picture_and_nothing_it_links_to_is_fetched(entering,
     with default_storage.open(made.stored_name, "rb") as image:
         assert image.read(8) == b"\x89PNG\r\n\x1a\n"
     assert snapshots.make(kept) == made  # once per capture
+
+
+def test_a_host_that_stays_busy_ends_as_a_timeout_not_as_a_lost_job(entering, settings):
+    answer = _answer_with(entering, "O1", "https://busy.example.test/o1")
+    from openita.disclosure import fetcher
+
+    with mock.patch.object(fetcher, "fetch", side_effect=fetcher.HostBusy("busy")):
+        run_like_a_worker(tasks.capture_url, _job(answer), tries=tasks.BUSY_RETRIES + 1)
+    kept = Capture.objects.get()
+    assert kept.problem == "timeout" and "dead" in kept.findings

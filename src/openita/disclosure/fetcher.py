@@ -148,6 +148,14 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def gave_up(url: str, detail: str) -> FetchResult:
+    """The result of a fetch that never started (its host stayed busy): a timeout."""
+    return FetchResult(
+        requested_url=url, final_url=url, redirects=(), status=None, content_type="",
+        charset="", declared_size=None, body=b"", size=0, truncated=False, sha256="",
+        problem=Problem.TIMEOUT, detail=detail, address="", elapsed_ms=0)
+
+
 def is_transient(result: FetchResult) -> bool:
     """Worth trying again later: the network or the server may be better then."""
     return result.problem in (Problem.UNREACHABLE, Problem.TIMEOUT) or result.status in (

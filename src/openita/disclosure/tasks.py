@@ -58,7 +58,9 @@ def capture_url(self, *, answer_id: int, url: str, purpose: str, job_key: str) -
     try:
         result = fetcher.fetch(url)
     except fetcher.HostBusy as busy:
-        raise self.retry(exc=busy, countdown=5 + self.request.retries * 2) from busy
+        if self.request.retries < BUSY_RETRIES:
+            raise self.retry(exc=busy, countdown=5 + self.request.retries * 2) from busy
+        result = fetcher.gave_up(url, "the host stayed busy with other fetches")
     tries = self.request.retries
     if fetcher.is_transient(result) and tries < RETRIES.get(purpose, 0):
         log.info("capture %s: %s, trying again", job_key, result.problem or result.status)
