@@ -474,6 +474,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The preliminary OIT release happens at the time the calendar sets: the worker keeping the
 # schedule looks every few minutes (``openita release-oit`` does the same by hand).
+# Pictures of kept pages take a second or two of CPU each: their own queue, so that
+# captures never wait behind them (a worker takes both unless told otherwise).
+CELERY_TASK_ROUTES = {"openita.disclosure.snapshot": {"queue": "snapshots"}}
 CELERY_BEAT_SCHEDULE = {
     "release-oit": {"task": "openita.disclosure.release_due", "schedule": 300.0},
 }

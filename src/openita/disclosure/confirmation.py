@@ -26,7 +26,7 @@ from openita.core.permissions import require
 from openita.scoring import engine
 
 from . import services
-from .models import AuditAction, ItemState, SecondReview, Submission, SubmissionState
+from .models import Answer, AuditAction, ItemState, SecondReview, Submission, SubmissionState
 
 CONFIRMABLE = frozenset({ItemState.RELEASED, ItemState.ANSWERED})
 
@@ -41,12 +41,23 @@ def team_submissions(user: Any, year: Any) -> QuerySet[Submission]:
     if groups is not None:
         submissions = submissions.filter(enrolment__agency__group_id__in=groups)
     return submissions.select_related("enrolment__agency", "enrolment__year",
-                                      "confirmed_by").annotate(
-        waiting=Count("answers", filter=~Q(answers__state__in=CONFIRMABLE)),
-        disagreeing=Count("answers", filter=Q(answers__second_review=SecondReview.DISAGREES)),
-        second_pending=Count("answers",
-                             filter=Q(answers__second_review=SecondReview.PENDING)),
-    ).order_by("enrolment__agency__code")
+                                      "confirmed_by").order_by("enrolment__agency__code")
+
+
+def with_counts(submissions: list[Submission]) -> list[Any]:
+    """The submissions of one page with what ``listed_blockers`` needs, in one grouped
+    query for the page (not for every submission of the team)."""
+    rows = Answer.objects.filter(submission__in=submissions).values("submission_id").annotate(
+        waiting=Count("pk", filter=~Q(state__in=CONFIRMABLE)),
+        disagreeing=Count("pk", filter=Q(second_review=SecondReview.DISAGREES)),
+        second_pending=Count("pk", filter=Q(second_review=SecondReview.PENDING)),
+    ).order_by()
+    counts: dict[int, dict[str, Any]] = {row["submission_id"]: dict(row) for row in rows}
+    for submission in submissions:
+        row = counts.get(submission.pk, {})
+        for name in ("waiting", "disagreeing", "second_pending"):
+            setattr(submission, name, row.get(name, 0))
+    return submissions
 
 
 def listed_blockers(submission: Any) -> list[str]:

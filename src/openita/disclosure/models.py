@@ -129,7 +129,8 @@ class Answer(models.Model):
             models.UniqueConstraint(fields=["submission", "item_code"],
                                     name="one_answer_per_item"),
         ]
-        indexes = [models.Index(fields=["state", "item_code"])]
+        indexes = [models.Index(fields=["state", "item_code"]),
+                   models.Index(fields=["submission", "state"])]
 
     def __str__(self) -> str:
         return f"{self.item_code} {self.submission.enrolment}"

@@ -84,14 +84,28 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     form = _queue_form(request, year, groups)
     data = _filters(form)
     filtered = selectors.filter_queue(selectors.reviewable_answers(request.user, year), data)
-    page = Paginator(selectors.queue(filtered, data), QUEUE_PAGE).get_page(
+    counts = selectors.state_counts(filtered)
+    # The total is the sum of the counts already made: no second pass over every answer.
+    total = counts.get(data["state"], 0) if data.get("state") else sum(counts.values())
+    page = KnownCountPaginator(selectors.queue(filtered, data), QUEUE_PAGE, total).get_page(
         request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "disclosure/queue.html", {
         "form": form, "page": page, "query": query, "year": year,
-        "counts": [(ItemState(s).label, s, n)
-                   for s, n in selectors.state_counts(filtered).items()],
+        "counts": [(ItemState(s).label, s, n) for s, n in counts.items()],
     })
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its number of rows (counted already, with the state counts)."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known = count
+
+    @property
+    def count(self) -> int:
+        return self._known
 
 
 def _reviewable(request: AuthenticatedRequest, answer_id: int) -> Answer:
@@ -131,7 +145,7 @@ def review_item(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
         else:
             messages.success(request, _("%(item)s of %(agency)s is decided.") % {
                 "item": answer.item_code, "agency": answer.submission.enrolment.agency.code})
-            following = _neighbour(request, answer, after=True)
+            following = selectors.neighbour(_same_queue(request, answer), answer)
             if following is not None:
                 return redirect(_item_url(following, request.GET.urlencode()))
             return redirect(f"{_queue_url()}?{request.GET.urlencode()}")
@@ -162,14 +176,13 @@ def _item_url(answer: Answer, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
-def _neighbour(request: AuthenticatedRequest, answer: Answer, *, after: bool) -> Answer | None:
+def _same_queue(request: AuthenticatedRequest, answer: Answer) -> Any:
+    """The answers of the queue the person came from (its filters are in the query)."""
     year = answer.submission.enrolment.year
     form = _queue_form(request, year, selectors.team_group_ids(request.user))
     data = _filters(form)
     ordered = selectors.filter_queue(selectors.reviewable_answers(request.user, year), data)
-    if data.get("state"):
-        ordered = ordered.filter(state=data["state"])
-    return selectors.neighbour(ordered, answer, after=after)
+    return ordered.filter(state=data["state"]) if data.get("state") else ordered
 
 
 def _render_item(request: AuthenticatedRequest, answer: Answer, item: Any, form: DecisionForm,
@@ -181,8 +194,9 @@ def _render_item(request: AuthenticatedRequest, answer: Answer, item: Any, form:
     dispute = getattr(answer, "dispute", None)
     if answer.state == ItemState.DISPUTED and answer_form is None:
         answer_form = DisputeAnswerForm(item, language)
-    following, previous = (_neighbour(request, answer, after=True),
-                           _neighbour(request, answer, after=False))
+    queue = _same_queue(request, answer)
+    following = selectors.neighbour(queue, answer, after=True)
+    previous = selectors.neighbour(queue, answer, after=False)
     return render(request, "disclosure/review.html", {
         "answer": answer, "agency": agency, "item": item, "form": form, "query": query,
         "title": item.title_en if language == "en" else item.title_th,
@@ -290,7 +304,8 @@ def confirmations(request: AuthenticatedRequest) -> HttpResponse:
     year = _year()
     submissions = confirmation.team_submissions(request.user, year)
     page = Paginator(submissions, QUEUE_PAGE).get_page(request.GET.get("page"))
-    rows = [(s, confirmation.listed_blockers(s)) for s in page.object_list]
+    listed = confirmation.with_counts(list(page.object_list))
+    rows = [(s, confirmation.listed_blockers(s)) for s in listed]
     disagreements = selectors.reviewable_answers(request.user, year).filter(
         second_review=SecondReview.DISAGREES).count()
     return render(request, "disclosure/confirmations.html", {

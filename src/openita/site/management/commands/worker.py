@@ -22,18 +22,25 @@ class Command(BaseCommand):
         parser.add_argument("--no-beat", action="store_true",
                             help="do not keep the schedule (another worker does)")
         parser.add_argument("--loglevel", default="warning")
+        parser.add_argument("--queues", default="celery,snapshots",
+                            help="the queues to take work from (snapshots: pictures of kept "
+                                 "pages, which may have workers of their own)")
 
-    def handle(self, *args, concurrency: int, no_beat: bool, loglevel: str, **options):
-        argv = worker_argv(concurrency=concurrency, beat=not no_beat, loglevel=loglevel)
+    def handle(self, *args, concurrency: int, no_beat: bool, loglevel: str, queues: str,
+               **options):
+        argv = worker_argv(concurrency=concurrency, beat=not no_beat, loglevel=loglevel,
+                           queues=queues)
         app.worker_main(argv)
 
 
-def worker_argv(*, concurrency: int, beat: bool, loglevel: str) -> list[str]:
+def worker_argv(*, concurrency: int, beat: bool, loglevel: str,
+                queues: str = "celery,snapshots") -> list[str]:
     """The Celery worker's arguments. Threads, not forked processes: the work waits on
     agencies' web servers, not on the CPU, and threads share one database connection pool
     per process."""
     argv = ["worker", "--pool", "threads", "--concurrency", str(concurrency),
-            "--loglevel", loglevel, "--without-gossip", "--without-mingle"]
+            "--loglevel", loglevel, "--without-gossip", "--without-mingle",
+            "--queues", queues]
     if beat:
         schedule = settings.DATA_DIR / "celerybeat-schedule"
         argv += ["--beat", "--schedule", str(schedule)]
