@@ -64,14 +64,21 @@ def filter_queue(answers: QuerySet[Answer], data: dict[str, Any]) -> QuerySet[An
     return answers
 
 
-def queue(answers: QuerySet[Answer], data: dict[str, Any]) -> QuerySet[Answer]:
-    """The filtered answers (state included) in the chosen order, ready to list."""
+def queue(answers: QuerySet[Answer], data: dict[str, Any]) -> QuerySet[Any]:
+    """The ids of the filtered answers (state included) in the chosen order: the database
+    sorts narrow rows, and only one page of them is loaded whole (``rows_of``)."""
     if data.get("state"):
         answers = answers.filter(state=data["state"])
     order = SORTS.get(data.get("sort") or "agency", SORTS["agency"])
-    return answers.select_related(
+    return answers.order_by(*order).values_list("pk", flat=True)
+
+
+def rows_of(ids: list[int]) -> list[Answer]:
+    """The answers of a page, in the page's order, with what the queue shows of each."""
+    found = Answer.objects.filter(pk__in=ids).select_related(
         "submission__enrolment__agency__province", "submission__enrolment__agency__group",
-        "decided_by").order_by(*order)
+        "decided_by").in_bulk()
+    return [found[pk] for pk in ids if pk in found]
 
 
 def state_counts(answers: QuerySet[Answer]) -> dict[str, int]:

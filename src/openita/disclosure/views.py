@@ -89,6 +89,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     total = counts.get(data["state"], 0) if data.get("state") else sum(counts.values())
     page = KnownCountPaginator(selectors.queue(filtered, data), QUEUE_PAGE, total).get_page(
         request.GET.get("page"))
+    page.object_list = selectors.rows_of(list(page.object_list))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "disclosure/queue.html", {
         "form": form, "page": page, "query": query, "year": year,
