@@ -3,14 +3,12 @@ progress of the OIT across a scope, and the published list of clarification file
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -86,7 +84,7 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     form = _queue_form(request, year, groups)
     data = _filters(form)
     filtered = selectors.filter_queue(selectors.reviewable_answers(request.user, year), data)
-    counts = _cached_counts(year, groups, data, filtered)
+    counts = selectors.state_counts(filtered)
     # The total is the sum of the counts already made: no second pass over every answer.
     total = counts.get(data["state"], 0) if data.get("state") else sum(counts.values())
     page = KnownCountPaginator(selectors.queue(filtered, data), QUEUE_PAGE, total).get_page(
@@ -97,22 +95,6 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         "form": form, "page": page, "query": query, "year": year,
         "counts": [(ItemState(s).label, s, n) for s, n in counts.items()],
     })
-
-
-COUNTS_SECONDS = 30
-
-
-def _cached_counts(year: AssessmentYear, groups: list[int] | None, data: dict[str, Any],
-                   filtered: Any) -> dict[str, int]:
-    """The state counts of a queue, kept for half a minute per scope and filters: counting
-    a whole team's (or the nation's) answers is the dearest part of the page, and a count
-    a few seconds old serves a consultant as well."""
-    scope = "all" if groups is None else ",".join(map(str, sorted(groups)))
-    filters = sorted((k, str(v)) for k, v in data.items() if k not in ("state", "sort") and v)
-    digest = hashlib.sha256(repr((year.pk, scope, filters)).encode()).hexdigest()[:32]
-    found = cache.get_or_set(f"oit-queue-counts:{digest}",
-                             lambda: selectors.state_counts(filtered), COUNTS_SECONDS)
-    return found if found is not None else selectors.state_counts(filtered)
 
 
 class KnownCountPaginator(Paginator):
