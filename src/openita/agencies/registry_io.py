@@ -8,9 +8,7 @@ with one audit row that lists what was created and what changed.
 from __future__ import annotations
 
 import csv
-import functools
 import io
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +22,7 @@ from openita.accounts.models import User
 from openita.core import audit, locks
 from openita.core.forms import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 from openita.core.permissions import require
+from openita.core.tables import FORMULA_STARTS, safe_row
 from openita.core.validators import CONTROL_CHARACTERS_MESSAGE, forbidden_characters
 
 from .models import Agency, AgencyGroup, AuditAction, Province
@@ -423,27 +422,9 @@ def export_rows(queryset) -> Iterable[list[str]]:
         ]
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-# What an XLSX cell cannot hold (openpyxl raises IllegalCharacterError on the whole file),
-# and lone surrogates, which no UTF-8 file can hold.
-@functools.cache
-def _unwritable() -> re.Pattern[str]:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # openpyxl loads only when used
-
-    return re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff]")
-
-
-def _escape_formula(row: list[str]) -> list[str]:
-    """Make each cell safe to open (the OWASP rule for CSV injection, in CSV and XLSX
-    alike): spreadsheets run a cell that starts like a formula, so a quote makes it plain
-    text; characters a sheet cannot hold, stored before the forms refused them or by any
-    other path, are dropped, so one bad record never breaks the export for everyone."""
-    unwritable = _unwritable()
-    cells = [unwritable.sub("", v) if isinstance(v, str) else v for v in row]
-    return ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-            for v in cells]
+def _escape_formula(row: list[str]) -> list[object]:
+    """Cells made safe to open in a spreadsheet (``core.tables.safe_row``)."""
+    return safe_row(row)
 
 
 def _unescape_formula(row: list) -> list:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.accounts.http import AuthenticatedRequest
-from openita.accounts.predicates import roles_of
 from openita.agencies.services import get_visible_agency
 from openita.calendars import services as calendar
 from openita.calendars.models import Phase
@@ -21,7 +20,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.web import attempt, posted, refuse_into_form
 
-from . import clarification, confirmation, selectors, services
+from . import clarification, confirmation, review, selectors, services
 from .forms import AnswerForm, CommentForm, DisputeForm, ReasonForm
 from .models import Answer, ClarificationState, ItemState, Submission, SubmissionState
 
@@ -43,12 +42,7 @@ def _phases(submission: Submission) -> dict[str, Any]:
 
 def _sees_decisions(request: AuthenticatedRequest, agency: Any, submission: Submission,
                     phases: dict[str, Any]) -> bool:
-    """The agency sees decisions only once released; NACC and consultants always."""
-    release = phases.get(Phase.PRELIMINARY_RELEASE)
-    released = release is not None and submission.enrolment.year.status == "open" and (
-        not release.not_yet_open)
-    return (released or roles_of(request.user).nacc_admin
-            or request.user.has_perm("disclosure.review", agency))
+    return review.sees_decisions(request.user, agency, submission.enrolment.year, phases)
 
 
 @login_required

@@ -48,6 +48,17 @@ def released(year: AssessmentYear, now: Any = None) -> bool:
     return status is not None and year.status == YearStatus.OPEN and not status.not_yet_open
 
 
+def sees_decisions(user: Any, agency: Any, year: AssessmentYear,
+                   phases: dict[str, Any]) -> bool:
+    """Whether ``user`` may see the agency's decisions: everyone who sees the agency once
+    the preliminary release has begun (``phases``: the year's windows as the agency sees
+    them, from ``calendar.calendar_of``), its reviewers and NACC before that."""
+    release = phases.get(Phase.PRELIMINARY_RELEASE)
+    if release is not None and year.status == YearStatus.OPEN and not release.not_yet_open:
+        return True
+    return user.has_perm("disclosure.see_unreleased", agency)
+
+
 def drawn_for_second_review(answer: Answer, percent: int) -> bool:
     """Reproducible draw: the same year, agency and item are always drawn or not."""
     enrolment = answer.submission.enrolment

@@ -50,6 +50,11 @@ rules.add_perm("disclosure.approve", is_executive_of)
 rules.add_perm("disclosure.review", reviews_agency)
 rules.add_perm("disclosure.lead_review", leads_review_of)
 rules.add_perm("disclosure.queue", is_nacc_admin | is_consultant)
+# The evidence kept of an agency's pages: its own people, its reviewers and NACC.
+rules.add_perm("disclosure.view_evidence",
+               is_nacc_admin | reviews_agency | is_admin_of | is_executive_of)
+# Decisions before their release: the reviewers and NACC (``review.sees_decisions``).
+rules.add_perm("disclosure.see_unreleased", is_nacc_admin | reviews_agency)
 rules.add_perm("disclosure.lead_any", is_team_lead)
 rules.add_perm("disclosure.progress", is_nacc_admin | is_oversight | is_consultant)
 rules.add_perm("disclosure.publish_filers", is_nacc_admin)

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -19,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openita.accounts.http import AuthenticatedRequest
-from openita.accounts.predicates import roles_of
 from openita.agencies.models import AgencyGroup, Province
 from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear
@@ -289,11 +287,7 @@ def _visible_capture(request: AuthenticatedRequest, capture_id: int) -> Capture:
     agency = capture.answer.submission.enrolment.agency
     if not request.user.has_perm("disclosure.view_oit", agency):
         raise Http404
-    if not (request.user.has_perm("disclosure.review", agency)
-            or roles_of(request.user).nacc_admin
-            or request.user.has_perm("disclosure.edit_answers", agency)
-            or request.user.has_perm("disclosure.approve", agency)):
-        raise PermissionDenied
+    require(request.user, "disclosure.view_evidence", agency)
     return capture
 
 
