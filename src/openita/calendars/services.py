@@ -82,8 +82,10 @@ def opening_moment(opens_on: dt.date) -> dt.datetime:
 
 
 def current_year() -> AssessmentYear | None:
-    """The newest open year: the one agencies work in now."""
-    return AssessmentYear.objects.filter(status=YearStatus.OPEN).order_by("-fiscal_year").first()
+    """The newest open year: the one agencies work in now; with its framework version, but
+    not the version's content, which ``frameworks.framework_of`` reads parsed from memory."""
+    return AssessmentYear.objects.filter(status=YearStatus.OPEN).select_related(
+        "framework").defer("framework__content").order_by("-fiscal_year").first()
 
 
 def _latest_closes(windows: list[PhaseWindow], agencies: list[Any]

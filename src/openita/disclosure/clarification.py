@@ -20,7 +20,7 @@ from openita.core import audit
 from openita.core.errors import ActionRefused, PhaseClosed
 from openita.core.permissions import require
 
-from . import notices, review, services
+from . import notices, queue_counts, review, services
 from .models import (
     MAX_COMMENT,
     Answer,
@@ -157,6 +157,7 @@ def file_clarification(submission: Submission, *, acting_user: User) -> Submissi
                  .values_list("item_code", flat=True))
     Answer.objects.filter(submission=submission, dispute__isnull=False).update(
         state=ItemState.DISPUTED)
+    queue_counts.changed_agency(agency, submission.enrolment.year_id)
     audit.record(AuditAction.CLARIFICATION_APPROVE, actor=acting_user, obj=submission,
                  after={"items": sorted(items, key=services.natural_key),
                         "agency": agency.code})
@@ -227,6 +228,7 @@ def answer_dispute(answer: Answer, *, outcome: str, reply: str,
     dispute.save()
     answer.state = ItemState.ANSWERED
     answer.save(update_fields=["state", "passed", "decided_by", "decided_at"])
+    queue_counts.changed_agency(agency, answer.submission.enrolment.year_id)
     audit.record(AuditAction.DISPUTE_ANSWER, actor=acting_user, obj=answer, before=before,
                  after={"state": answer.state, "passed": answer.passed, "outcome": outcome,
                         "item": answer.item_code, "agency": agency.code})

@@ -25,7 +25,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.scoring import engine
 
-from . import services
+from . import queue_counts, services
 from .models import Answer, AuditAction, ItemState, SecondReview, Submission, SubmissionState
 
 CONFIRMABLE = frozenset({ItemState.RELEASED, ItemState.ANSWERED})
@@ -124,6 +124,7 @@ def confirm(submission: Submission, *, acting_user: User) -> Submission:
         raise ActionRefused(" ".join(str(p) for p in problems))
     breakdown = oit_breakdown(submission)
     submission.answers.update(state=ItemState.FINAL)
+    queue_counts.changed_agency(agency, submission.enrolment.year_id)
     submission.confirmed_at, submission.confirmed_by = timezone.now(), acting_user
     submission.scores = breakdown.as_strings()
     submission.save(update_fields=["confirmed_at", "confirmed_by", "scores"])

@@ -145,3 +145,4 @@ class QueueFilterForm(SafeTextMixin, forms.Form):
     second = forms.ChoiceField(label=_("Second review"), required=False)
     q = forms.CharField(label=_("Agency"), required=False, max_length=100)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    group_ids: list[int] = []  # the groups offered (the view sets them)

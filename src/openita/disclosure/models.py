@@ -104,8 +104,10 @@ class Answer(models.Model):
     queue reads one table; every decision ever made is a ``Decision`` row.
     """
 
+    # No index of its own: the unique (submission, item) and the (submission, state, item)
+    # indexes both begin with it.
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT,
-                                   related_name="answers")
+                                   related_name="answers", db_index=False)
     item_code = models.CharField(_("item"), max_length=40)
     # Whether the agency publishes the data; None until it says.
     publishes = models.BooleanField(_("the agency publishes this"), null=True)
@@ -129,8 +131,11 @@ class Answer(models.Model):
             models.UniqueConstraint(fields=["submission", "item_code"],
                                     name="one_answer_per_item"),
         ]
+        # (submission, state, item) covers the queue's counts per state and item: the
+        # database counts from the index alone, without reading the answers' rows.
         indexes = [models.Index(fields=["state", "item_code"]),
-                   models.Index(fields=["submission", "state"])]
+                   models.Index(fields=["submission", "state", "item_code"],
+                                name="answer_submission_state_item")]
 
     def __str__(self) -> str:
         return f"{self.item_code} {self.submission.enrolment}"

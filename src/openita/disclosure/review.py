@@ -27,7 +27,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.frameworks.schema import OITItem
 
-from . import services
+from . import queue_counts, services
 from .models import (
     MAX_COMMENT,
     Answer,
@@ -154,6 +154,7 @@ def decide(answer: Answer, *, passed: bool, criteria: dict[str, bool], comment: 
     answer.state = ItemState.RELEASED if released(year) else ItemState.REVIEWED
     answer.save(update_fields=["passed", "decided_by", "decided_at", "second_review",
                                "state"])
+    queue_counts.changed_agency(agency, year.pk)
     audit.record(AuditAction.DECIDE, actor=acting_user, obj=answer, before=before,
                  after={"state": answer.state, "passed": passed, "round": round_,
                         "second_review": review, "item": answer.item_code,
@@ -181,6 +182,8 @@ def _release(year: AssessmentYear) -> int:
     if not ids:
         return 0
     Answer.objects.filter(pk__in=ids).update(state=ItemState.RELEASED)
+    queue_counts.changed(year.pk, set(Answer.objects.filter(pk__in=ids).values_list(
+        "submission__enrolment__agency__group_id", flat=True)))
     audit.record(AuditAction.RELEASE, actor=RELEASER, obj=year,
                  after={"items": len(ids), "fiscal_year": year.fiscal_year})
     return len(ids)

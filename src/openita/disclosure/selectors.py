@@ -16,7 +16,16 @@ from openita.accounts.models import ConsultantTeam
 from openita.accounts.predicates import roles_of
 from openita.agencies.services import scope_filter
 
-from .models import Answer, Capture, CapturePurpose, ItemState, Submission, SubmissionState
+from .models import (
+    Answer,
+    Capture,
+    CapturePurpose,
+    ItemState,
+    SecondReview,
+    Submission,
+    SubmissionState,
+)
+from .queue_counts import Counts
 
 REVIEW_STATES = [s for s in ItemState.values if s != ItemState.DRAFT]
 SORTS: dict[str, list[Any]] = {
@@ -64,27 +73,126 @@ def filter_queue(answers: QuerySet[Answer], data: dict[str, Any]) -> QuerySet[An
     return answers
 
 
-def queue(answers: QuerySet[Answer], data: dict[str, Any]) -> QuerySet[Any]:
-    """The ids of the filtered answers (state included) in the chosen order: the database
-    sorts narrow rows, and only one page of them is loaded whole (``rows_of``)."""
+def item_key(code: str) -> tuple[int, str]:
+    """Items in the framework's order (O2 before O10), as the queue sorts them."""
+    return len(code), code
+
+
+def queue(answers: QuerySet[Answer], data: dict[str, Any], counts: Counts) -> Any:
+    """The ids of the filtered answers (state included) in the chosen order, sliced by the
+    paginator: the database sorts narrow rows, and only one page of them is loaded whole
+    (``rows_of``). Sorted by item, only the items a page spans are sorted at all."""
     if data.get("state"):
         answers = answers.filter(state=data["state"])
+    if data.get("sort") == "item":
+        per_item: dict[str, int] = {}
+        for (state, item), n in counts.items():
+            if not data.get("state") or state == data["state"]:
+                per_item[item] = per_item.get(item, 0) + n
+        return ItemOrderedIds(answers, per_item)
     order = SORTS.get(data.get("sort") or "agency", SORTS["agency"])
     return answers.order_by(*order).values_list("pk", flat=True)
 
 
-def rows_of(ids: list[int]) -> list[Answer]:
-    """The answers of a page, in the page's order, with what the queue shows of each."""
-    found = Answer.objects.filter(pk__in=ids).select_related(
-        "submission__enrolment__agency__province", "submission__enrolment__agency__group",
-        "decided_by").in_bulk()
+class ItemOrderedIds:
+    """Answer ids by item, then agency, for a paginator's slice. The number of answers of
+    each item is known from the counts, so a page's slice becomes the few items it spans
+    and an offset into the first of them: the database sorts a few thousand rows, not every
+    answer of the scope, in one query whatever the page."""
+
+    ordered = True  # for the paginator: the order is the items', then the agencies'
+
+    def __init__(self, answers: QuerySet[Answer], per_item: dict[str, int]) -> None:
+        self.answers = answers
+        self.sizes = [(code, per_item[code]) for code in sorted(per_item, key=item_key)
+                      if per_item[code] > 0]
+
+    def __len__(self) -> int:
+        return sum(n for _, n in self.sizes)
+
+    def __getitem__(self, window: slice) -> list[int]:
+        start, stop = window.start or 0, window.stop
+        assert stop is not None and window.step is None
+        first, spanned, begins = None, [], 0
+        for code, n in self.sizes:
+            if begins < stop and begins + n > start:
+                first = begins if first is None else first
+                spanned.append(code)
+            begins += n
+        if first is None:
+            return []
+        # Within one item the order is the agencies': the database then walks the index of
+        # agency codes and stops at the page's end, as on the queue sorted by agency.
+        order = SORTS["agency"] if len(spanned) == 1 else SORTS["item"]
+        return list(self.answers.filter(item_code__in=spanned).order_by(
+            *order).values_list("pk", flat=True)[start - first:stop - first])
+
+
+def rows_of(ids: list[int]) -> list[QueueRow]:
+    """The answers of a page, in the page's order, with what the queue shows of each:
+    plain values, one query, no model built per row."""
+    agency = "submission__enrolment__agency__"
+    found = {row[0]: QueueRow(*row) for row in Answer.objects.filter(pk__in=ids).values_list(
+        "pk", "item_code", "state", "passed", "decided_by__full_name", "second_review",
+        f"{agency}code", f"{agency}name_th", f"{agency}province__name_th",
+        f"{agency}group__code")}
     return [found[pk] for pk in ids if pk in found]
 
 
-def state_counts(answers: QuerySet[Answer]) -> dict[str, int]:
-    """How many of the (filtered, any state) answers are in each state: one query."""
-    found = dict(answers.order_by().values_list("state").annotate(n=Count("pk")))
-    return {state: found.get(state, 0) for state in REVIEW_STATES}
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue."""
+
+    pk: int
+    item_code: str
+    state: str
+    passed: bool | None
+    decided_by: str | None
+    second_review: str
+    agency_code: str
+    agency_name: str
+    province: str | None
+    group: str | None
+
+    @property
+    def state_label(self) -> str:
+        return str(ItemState(self.state).label)
+
+    @property
+    def second_review_label(self) -> str:
+        return str(SecondReview(self.second_review).label) if self.second_review else ""
+
+
+def answer_counts(answers: QuerySet[Answer]) -> Counts:
+    """How many of the (filtered, any state) answers are in each state, per item: one
+    grouped query. The queue's state counts, its total and its pages by item come from it."""
+    return {(state, item): n for state, item, n in answers.order_by().values_list(
+        "state", "item_code").annotate(n=Count("pk"))}
+
+
+def answer_counts_by_group(answers: QuerySet[Answer], groups: list[int | None]
+                           ) -> dict[int | None, Counts]:
+    """``answer_counts`` for each of these agency groups (None: agencies in no group),
+    in one grouped query."""
+    group = "submission__enrolment__agency__group_id"
+    named = [g for g in groups if g is not None]
+    scope = Q(**{f"{group}__in": named})
+    if None in groups:
+        scope |= Q(**{f"{group}__isnull": True})
+    found: dict[int | None, Counts] = {g: {} for g in groups}
+    for group_id, state, item, n in answers.filter(scope).order_by().values_list(
+            group, "state", "item_code").annotate(n=Count("pk")):
+        found.setdefault(group_id, {})[state, item] = n
+    return found
+
+
+def state_counts(counts: Counts) -> dict[str, int]:
+    """The counts per state, every state of the review listed."""
+    per_state = dict.fromkeys(REVIEW_STATES, 0)
+    for (state, _item), n in counts.items():
+        if state in per_state:
+            per_state[state] += n
+    return per_state
 
 
 def neighbour(ordered: QuerySet[Answer], current: Answer, *, after: bool = True

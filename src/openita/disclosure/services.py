@@ -29,7 +29,7 @@ from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.frameworks.schema import Framework, OITItem
 
-from . import fetcher, notices
+from . import fetcher, notices, queue_counts
 from .models import (
     MAX_EXPLANATION,
     MAX_URL_LENGTH,
@@ -272,6 +272,7 @@ def approve(submission: Submission, *, acting_user: User) -> Submission:
         else:
             answer.state, answer.passed, answer.decided_at = ItemState.REVIEWED, False, now
     Answer.objects.bulk_update(answers, ["state", "passed", "decided_at"])
+    queue_counts.changed_agency(agency, submission.enrolment.year_id)
     Decision.objects.bulk_create(
         Decision(answer=a, round=DecisionRound.AUTOMATIC, passed=False)
         for a in answers if not a.publishes)
@@ -327,6 +328,7 @@ def withdraw_approval(submission: Submission, reason: str, *, acting_user: User
     submission.save()
     submission.answers.update(state=ItemState.DRAFT, passed=None, decided_by=None,
                               decided_at=None, second_review=SecondReview.NONE)
+    queue_counts.changed_agency(agency, submission.enrolment.year_id)
     audit.record(AuditAction.WITHDRAW, actor=acting_user, obj=submission, reason=reason,
                  before={"state": SubmissionState.APPROVED},
                  after={"state": submission.state, "agency": agency.code})

@@ -28,7 +28,7 @@ from openita.core.thaisort import thai_sorted
 from openita.core.vocabulary import AgencyKind
 from openita.core.web import attempt, posted, refuse_into_form
 
-from . import clarification, confirmation, filers, review, selectors, services
+from . import clarification, confirmation, filers, queue_counts, review, selectors, services
 from .forms import DecisionForm, DisputeAnswerForm, QueueFilterForm
 from .models import Answer, Capture, ItemState, SecondReview
 
@@ -45,10 +45,10 @@ def _year() -> AssessmentYear:
 def _queue_form(request: AuthenticatedRequest, year: AssessmentYear, groups: list[int] | None
                 ) -> QueueFilterForm:
     form = QueueFilterForm(request.GET or None)
-    group_rows = AgencyGroup.objects.order_by("code")
-    if groups is not None:
-        group_rows = group_rows.filter(pk__in=groups)
+    found = AgencyGroup.objects.order_by("code")
+    group_rows = list(found if groups is None else found.filter(pk__in=groups))
     codes = [item.code for item in calendar.framework_for(year).oit_items]
+    form.group_ids = [g.pk for g in group_rows]
     choices: dict[str, list[tuple[Any, Any]]] = {
         "group": [("", _("All groups")), *[(g.pk, str(g)) for g in group_rows]],
         "province": [("", _("All provinces")), *[
@@ -82,17 +82,36 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     form = _queue_form(request, year, groups)
     data = _filters(form)
     filtered = selectors.filter_queue(selectors.reviewable_answers(request.user, year), data)
-    counts = selectors.state_counts(filtered)
+    counts = _counts(filtered, year, form, groups, data)
+    per_state = selectors.state_counts(counts)
     # The total is the sum of the counts already made: no second pass over every answer.
-    total = counts.get(data["state"], 0) if data.get("state") else sum(counts.values())
-    page = KnownCountPaginator(selectors.queue(filtered, data), QUEUE_PAGE, total).get_page(
-        request.GET.get("page"))
+    total = per_state.get(data["state"], 0) if data.get("state") else sum(per_state.values())
+    page = KnownCountPaginator(selectors.queue(filtered, data, counts), QUEUE_PAGE,
+                               total).get_page(request.GET.get("page"))
     page.object_list = selectors.rows_of(list(page.object_list))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "disclosure/queue.html", {
         "form": form, "page": page, "query": query, "year": year,
-        "counts": [(ItemState(s).label, s, n) for s, n in counts.items()],
+        "counts": [(ItemState(s).label, s, n) for s, n in per_state.items()],
     })
+
+
+def _counts(filtered: Any, year: AssessmentYear, form: QueueFilterForm,
+            groups: list[int] | None, data: dict[str, Any]) -> queue_counts.Counts:
+    """The answers per state and item of the filters but the state (the page shows every
+    state's count), kept per agency group between changes; a free-text search is counted
+    each time."""
+    if data.get("q"):
+        return selectors.answer_counts(filtered)
+    if data.get("group"):
+        scope: list[int | None] = [data["group"]]
+    elif groups is not None:
+        scope = list(groups)
+    else:  # NACC: every group (the form's choices), and the agencies in none
+        scope = [*form.group_ids, None]
+    kept = {k: v for k, v in data.items() if k not in ("state", "sort", "group")}
+    return queue_counts.cached(year.pk, scope, kept, lambda missing: (
+        selectors.answer_counts_by_group(filtered, missing)))
 
 
 class KnownCountPaginator(Paginator):
