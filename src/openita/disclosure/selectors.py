@@ -38,12 +38,17 @@ SORTS: dict[str, list[Any]] = {
 
 
 def team_group_ids(user: Any) -> list[int] | None:
-    """The agency groups of the user's consultant teams; None for NACC (every group)."""
+    """The agency groups of the user's consultant teams; None for NACC (every group).
+    Kept on the user object for the rest of the request, as ``roles_of`` keeps the roles."""
     roles = roles_of(user)
     if roles.nacc_admin:
         return None
-    return list(ConsultantTeam.groups.through.objects.filter(
-        consultantteam_id__in=roles.team_ids).values_list("agencygroup_id", flat=True))
+    kept = getattr(user, "_openita_team_groups", None)
+    if kept is None or kept[0] is not roles:  # the roles were read again: so are the groups
+        kept = (roles, list(ConsultantTeam.groups.through.objects.filter(
+            consultantteam_id__in=roles.team_ids).values_list("agencygroup_id", flat=True)))
+        user._openita_team_groups = kept
+    return list(kept[1])
 
 
 def reviewable_answers(user: Any, year: Any) -> QuerySet[Answer]:

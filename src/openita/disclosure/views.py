@@ -317,11 +317,21 @@ def confirmations(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "disclosure.queue")
     year = _year()
     submissions = confirmation.team_submissions(request.user, year)
-    page = Paginator(submissions, QUEUE_PAGE).get_page(request.GET.get("page"))
-    listed = confirmation.with_counts(list(page.object_list))
+    # The database sorts the ids alone; only the page's 50 are loaded whole.
+    page = Paginator(submissions.values_list("pk", flat=True), QUEUE_PAGE).get_page(
+        request.GET.get("page"))
+    found = submissions.in_bulk(list(page.object_list))
+    listed = confirmation.with_counts([found[pk] for pk in page.object_list if pk in found])
     rows = [(s, confirmation.listed_blockers(s)) for s in listed]
-    disagreements = selectors.reviewable_answers(request.user, year).filter(
-        second_review=SecondReview.DISAGREES).count()
+    groups = selectors.team_group_ids(request.user)
+    scope: list[int | None] = [*AgencyGroup.objects.values_list("pk", flat=True), None] \
+        if groups is None else list(groups)
+    answers = selectors.reviewable_answers(request.user, year)
+    disagreeing = queue_counts.cached(
+        year.pk, scope, {"second": SecondReview.DISAGREES},
+        lambda missing: selectors.answer_counts_by_group(
+            answers.filter(second_review=SecondReview.DISAGREES), missing))
+    disagreements = sum(disagreeing.values())
     return render(request, "disclosure/confirmations.html", {
         "page": page, "rows": rows, "year": year, "disagreements": disagreements,
         "is_lead": bool(request.user.has_perm("disclosure.lead_any"))})
