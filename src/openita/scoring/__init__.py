@@ -9,10 +9,12 @@ from .engine import (
     rate,
     round2,
     score,
+    score_oit,
     survey_scores,
+    survey_scores_from_counts,
 )
 
 __all__ = [
     "Breakdown", "InvalidInput", "as_json", "check_response", "fmt", "rate", "round2", "score",
-    "survey_scores",
+    "score_oit", "survey_scores", "survey_scores_from_counts",
 ]

@@ -16,7 +16,7 @@ from openita.frameworks.loader import FrameworkError, get, load_file
 
 from .engine import InvalidInput, as_json, score
 
-KEYS = {"indicators", "oit", "responses"}
+KEYS = {"indicators", "oit", "responses", "counts"}
 
 
 def main(argv: list[str]) -> int:
@@ -33,9 +33,9 @@ def main(argv: list[str]) -> int:
         data = _read(args.input)
         unknown = sorted(set(data) - KEYS)
         if unknown:
-            raise InvalidInput(unknown[0], "unknown key (use indicators, oit, responses)")
+            raise InvalidInput(unknown[0], "unknown key (use indicators, oit, responses, counts)")
         breakdown = score(framework, indicators=data.get("indicators"), oit=data.get("oit"),
-                          responses=data.get("responses"))
+                          responses=data.get("responses"), counts=data.get("counts"))
     except (FrameworkError, InvalidInput) as error:
         print(f"openita score: {error}", file=sys.stderr)
         return 2

@@ -146,7 +146,68 @@ def _score_survey(framework: Framework, instrument: str, responses: list[Any]):
         raise InvalidInput(f"responses.{instrument}", "no responses to score")
     values = _cell_values(framework, instrument)
     counts = _count_answers(instrument, responses, values)
-    n = len(responses)
+    return _score_counted(framework, instrument, values, counts, len(responses))
+
+
+def _checked_counts(framework: Framework, instrument: str, counted: Any
+                    ) -> tuple[dict[str, dict[Any, Fraction]], dict[str, Counter], int]:
+    """Answer counts per cell as given (``{"n": responses, "cells": {cell: {answer:
+    count}}}``), checked: every cell of the instrument, only allowed answers, whole
+    non-negative counts, and every cell answered by each of the ``n`` responses."""
+    where = f"counts.{instrument}"
+    if not isinstance(counted, Mapping) or set(counted) != {"n", "cells"}:
+        raise InvalidInput(where, 'must be an object with "n" and "cells"')
+    n, cells = counted["n"], counted["cells"]
+    if n.__class__ is not int or n < 1:
+        raise InvalidInput(f"{where}.n", "the number of responses must be a whole number "
+                                         "of at least 1")
+    values = _cell_values(framework, instrument)
+    if not isinstance(cells, Mapping):
+        raise InvalidInput(f"{where}.cells", "must be an object of cells to answer counts")
+    if cells.keys() != values.keys():
+        _explain_keys(f"{where}.cells", set(cells), set(values))
+    counts: dict[str, Counter] = {}
+    for key, per_answer in cells.items():
+        if not isinstance(per_answer, Mapping):
+            raise InvalidInput(f"{where}.cells.{key}", "must be an object of answers to counts")
+        counter: Counter = Counter()
+        for answer, count in per_answer.items():
+            given = _answer_key(answer, values[key])
+            if given is None:
+                choices = ", ".join(str(a) for a in values[key])
+                raise InvalidInput(f"{where}.cells.{key}.{answer}",
+                                   f"answer {answer!r} is not one of {choices}")
+            if count.__class__ is not int or count < 0:
+                raise InvalidInput(f"{where}.cells.{key}.{answer}",
+                                   "a count must be a whole number, 0 or more")
+            counter[given] += count
+        if sum(counter.values()) != n:
+            raise InvalidInput(f"{where}.cells.{key}",
+                               f"the counts add up to {sum(counter.values())}, not n = {n}")
+        counts[key] = counter
+    return values, counts, n
+
+
+def _answer_key(answer: Any, allowed: Mapping[Any, Fraction]) -> Any:
+    """The allowed answer ``answer`` stands for; JSON object keys are text, so "3" is 3."""
+    if answer.__class__ is not bool and answer in allowed:
+        return answer
+    for option in allowed:
+        if str(option) == str(answer):
+            return option
+    return None
+
+
+def survey_scores_from_counts(framework: Framework, instrument: str, counted: Any):
+    """``survey_scores`` from answer counts per cell rather than the responses: what the
+    national computation passes (the database counts, the engine scores)."""
+    values, counts, n = _checked_counts(framework, instrument, counted)
+    _cells, _questions, indicators, n = _score_counted(framework, instrument, values, counts, n)
+    return indicators, _mean(indicators.values()), n
+
+
+def _score_counted(framework: Framework, instrument: str,
+                   values: dict[str, dict[Any, Fraction]], counts: dict[str, Counter], n: int):
     cells = {
         key: sum((values[key][a] * c for a, c in counter.items()), Fraction(0)) / n
         for key, counter in counts.items()
@@ -277,9 +338,12 @@ def score(
     indicators: Mapping[str, Any] | None = None,
     oit: Mapping[str, bool] | None = None,
     responses: Mapping[str, list[Any]] | None = None,
+    counts: Mapping[str, Any] | None = None,
 ) -> Breakdown:
-    """Score one agency. Raw responses replace the given indicators of their instrument;
-    OIT decisions replace the OIT indicators; every indicator must end up with a score."""
+    """Score one agency. Raw responses (or, the same in short, answer counts per cell:
+    ``counts={"IIT": {"n": 120, "cells": {"i1": {"0": 3, "1": 9, …}}}}``) replace the
+    given indicators of their instrument; OIT decisions replace the OIT indicators; every
+    indicator must end up with a score."""
     found = _given(framework, indicators) if indicators is not None else {}
     cells: dict[str, Fraction] = {}
     questions: dict[str, Fraction] = {}
@@ -293,6 +357,21 @@ def score(
             if respondents.get(instrument) is None:
                 raise InvalidInput(f"responses.{instrument}", "unknown survey instrument")
             c, q, ind, n = _score_survey(framework, instrument, answers)
+            cells.update(c)
+            questions.update(q)
+            found.update(ind)
+            respondents[instrument] = n
+    if counts is not None:
+        if not isinstance(counts, Mapping):
+            raise InvalidInput("counts", "must be an object of instrument to answer counts")
+        for instrument, counted in counts.items():
+            if respondents.get(instrument) is None:
+                raise InvalidInput(f"counts.{instrument}", "unknown survey instrument")
+            if responses is not None and instrument in responses:
+                raise InvalidInput(f"counts.{instrument}",
+                                   "given both as responses and as counts")
+            values, per_cell, n = _checked_counts(framework, instrument, counted)
+            c, q, ind, n = _score_counted(framework, instrument, values, per_cell, n)
             cells.update(c)
             questions.update(q)
             found.update(ind)
