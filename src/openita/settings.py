@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "openita.frameworks",
     "openita.surveys",
     "openita.disclosure",
+    "openita.results",
     "openita.site",
 ]
 

@@ -1,0 +1,127 @@
+"""Results of a year: each agency's scores as the scoring engine computed them (or as they
+were published before openita), the computation runs that made them, and the year's
+publication.
+
+A result keeps the framework it was scored by and a digest of the inputs it was scored
+from: computed again from the same inputs it is the same row, unchanged; a changed input
+shows as a changed digest (and the run counts it).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openita.core import audit
+
+
+class ResultKind(models.TextChoices):
+    PROVISIONAL = "provisional", _("Provisional")
+    FINAL = "final", _("Final")
+    IMPORTED = "imported", _("Published before openita")
+
+
+class RunState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Computing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ComputationRun(models.Model):
+    """One computation of a year's results: of every enrolled agency, or of one."""
+
+    year = models.ForeignKey("calendars.AssessmentYear", on_delete=models.PROTECT,
+                             related_name="computation_runs")
+    kind = models.CharField(max_length=16, choices=ResultKind.choices)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+    state = models.CharField(max_length=16, choices=RunState.choices,
+                             default=RunState.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Progress, written after each batch of agencies.
+    planned = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    # Agencies that could not be scored, and why: [{"agency": code, "reason": text}].
+    incomplete = models.JSONField(default=list, blank=True)
+    stages = models.JSONField(default=dict, blank=True)  # seconds per stage
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.planned else min(100, round(100 * self.done / self.planned))
+
+    @property
+    def active(self) -> bool:
+        return self.state in (RunState.QUEUED, RunState.RUNNING)
+
+
+class AgencyResult(models.Model):
+    """An agency's scores in a year: every score a text of exactly two decimals, as the
+    engine writes them (``scoring.as_json``)."""
+
+    year = models.ForeignKey("calendars.AssessmentYear", on_delete=models.PROTECT,
+                             related_name="results")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
+                               related_name="results")
+    kind = models.CharField(max_length=16, choices=ResultKind.choices)
+    framework = models.CharField(_("framework"), max_length=40)
+    framework_checksum = models.CharField(max_length=64, blank=True)
+    inputs_digest = models.CharField(max_length=64)
+    indicators = models.JSONField(default=dict)
+    instruments = models.JSONField(default=dict)
+    weighted = models.JSONField(default=dict, blank=True)
+    subindicators = models.JSONField(default=dict, blank=True)
+    respondents = models.JSONField(default=dict, blank=True)
+    # None while an instrument is still missing (a provisional result).
+    total = models.DecimalField(_("total"), max_digits=5, decimal_places=2, null=True,
+                                blank=True)
+    rating = models.CharField(_("rating"), max_length=8, blank=True)
+    computed_at = models.DateTimeField()
+    run = models.ForeignKey(ComputationRun, on_delete=models.SET_NULL, null=True,
+                            blank=True, related_name="results")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "agency", "kind"],
+                                               name="one_result_per_kind")]
+        indexes = [models.Index(fields=["year", "kind", "total"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year_id} {self.kind} {self.total}"
+
+
+class Publication(models.Model):
+    """The year's results made public: before it, nothing of them is."""
+
+    year = models.OneToOneField("calendars.AssessmentYear", on_delete=models.PROTECT,
+                                related_name="publication")
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    run = models.ForeignKey(ComputationRun, on_delete=models.PROTECT, null=True,
+                            blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.year} published {self.published_at:%Y-%m-%d}"
+
+
+@audit.actions
+class AuditAction(models.TextChoices):
+    """What the audit log records of the results."""
+
+    COMPUTE = "results.compute", _("Results computation requested")
+    COMPUTED = "results.computed", _("Results computed")
+    PUBLISH = "results.publish", _("Results published")

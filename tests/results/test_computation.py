@@ -1,0 +1,136 @@
+"""A year's results computed by a worker from what the database counts, exactly as the
+scoring engine scores the raw responses and decisions (on both databases); re-running
+keeps what did not change; agencies that cannot be scored are listed, never guessed."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import TestCase
+from django.utils import timezone
+
+from openita.calendars.models import Enrolment, EnrolmentState, Phase
+from openita.core.errors import ActionRefused
+from openita.disclosure import confirmation
+from openita.frameworks import services as frameworks
+from openita.results import computation
+from openita.results.models import AgencyResult, ComputationRun, ResultKind, RunState
+from openita.scoring import as_json, score
+from openita.surveys.models import Response
+from tests.disclosure.conftest import decide_all, only_open, release
+
+LEVELS = (1, 2, 3, 4)
+
+
+def respond(enrolment, instrument: str, answers: dict, *, excluded: bool = False):
+    return Response.objects.create(enrolment=enrolment, instrument=instrument, answers=answers,
+                                   submitted_on=timezone.localdate(), excluded=excluded,
+                                   receipt=uuid.uuid4().hex)
+
+
+def some_iit(rng: random.Random) -> dict:
+    return {"q1a": rng.choice(LEVELS), "q1b": rng.choice(LEVELS), "q1c": rng.choice(LEVELS),
+            "q2": rng.choice(["yes", "no"]), "q3": rng.choice(LEVELS)}
+
+
+@pytest.fixture
+def confirmed(reviewing):
+    """Agency A: 17 IIT and 9 EIT responses (and two excluded), its OIT confirmed."""
+    world = reviewing
+    rng = random.Random(2569)
+    world.iit = [some_iit(rng) for _ in range(17)]
+    world.eit = [{"e1": rng.choice(LEVELS)} for _ in range(9)]
+    for answers in world.iit:
+        respond(world.enrolment, "IIT", answers)
+    for answers in world.eit:
+        respond(world.enrolment, "EIT", answers)
+    respond(world.enrolment, "IIT", {**world.iit[0], "q1a": 1}, excluded=True)
+    respond(world.enrolment, "EIT", {"e1": 1}, excluded=True)
+    world.oit = {"O1": True, "O2": False, "O3": True, "O4": True}
+    decide_all(world, world.oit)
+    release(world)
+    only_open(world, Phase.CONFIRMATION)
+    confirmation.confirm(world.submission, acting_user=world.lead_x)
+    world.framework = frameworks.framework_of(world.year.framework)
+    return world
+
+
+def run(world, kind=ResultKind.FINAL, **kwargs) -> ComputationRun:
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the worker (eager in tests)
+        made = computation.request_run(world.year, kind, acting_user=world.nacc, **kwargs)
+    made.refresh_from_db()
+    return made
+
+
+def stored(world, kind=ResultKind.FINAL) -> AgencyResult:
+    return AgencyResult.objects.get(year=world.year, agency=world.agency_a, kind=kind)
+
+
+def test_the_final_result_is_the_engine_s_score_of_the_raw_responses(confirmed):
+    done = run(confirmed)
+    assert done.state == RunState.DONE and done.planned == 1 and done.done == 1
+    expected = as_json(score(confirmed.framework,
+                             responses={"IIT": confirmed.iit, "EIT": confirmed.eit},
+                             oit=confirmed.oit))
+    result = stored(confirmed)
+    assert result.indicators == expected["indicators"]
+    assert result.instruments == expected["instruments"]
+    assert str(result.total) == expected["total"] and result.rating == expected["rating"]
+    assert result.respondents == {"IIT": 17, "EIT": 9}
+    assert result.framework == confirmed.framework.id and len(result.inputs_digest) == 64
+    assert set(done.stages) == {"read", "score", "store", "total"}
+
+
+def test_running_again_keeps_what_did_not_change_and_shows_what_did(confirmed):
+    first = run(confirmed)
+    digest = stored(confirmed).inputs_digest
+    again = run(confirmed)
+    assert (again.changed, again.unchanged) == (0, 1)
+    assert stored(confirmed).run_id == first.pk  # untouched
+    Response.objects.filter(enrolment=confirmed.enrolment, instrument="EIT").first().delete()
+    third = run(confirmed)
+    assert (third.changed, third.unchanged) == (1, 0)
+    assert stored(confirmed).inputs_digest != digest
+    assert stored(confirmed).respondents["EIT"] == 8
+
+
+def test_an_agency_that_cannot_be_scored_is_listed_with_the_reason(confirmed):
+    Enrolment.objects.create(agency=confirmed.agency_b, year=confirmed.year,
+                             state=EnrolmentState.REGISTERED)
+    done = run(confirmed)
+    assert done.planned == 2 and done.done == 2
+    assert done.incomplete == [{"agency": confirmed.agency_b.code, "reason": "no_responses",
+                                "instrument": "IIT"}]
+    assert not AgencyResult.objects.filter(agency=confirmed.agency_b).exists()
+
+
+def test_a_provisional_run_scores_what_there_is_so_far(reviewing):
+    for answers in ({"e1": 4}, {"e1": 3}):
+        respond(reviewing.enrolment, "EIT", answers)
+    done = run(reviewing, ResultKind.PROVISIONAL)
+    result = stored(reviewing, ResultKind.PROVISIONAL)
+    assert done.state == RunState.DONE and done.incomplete == []
+    assert result.total is None and result.rating == ""
+    assert result.instruments == {"EIT": "83.33"}  # (100 + 66.67) / 2
+    assert result.respondents == {"IIT": 0, "EIT": 2}
+
+
+def test_only_nacc_computes_one_run_at_a_time_and_not_once_published(confirmed):
+    with pytest.raises(PermissionDenied):
+        computation.request_run(confirmed.year, ResultKind.FINAL,
+                                acting_user=confirmed.consultant_x)
+    computation.request_run(confirmed.year, ResultKind.FINAL, acting_user=confirmed.nacc)
+    with pytest.raises(ActionRefused, match="under way"):
+        computation.request_run(confirmed.year, ResultKind.PROVISIONAL,
+                                acting_user=confirmed.nacc)
+    ComputationRun.objects.update(state=RunState.DONE)
+    from openita.results.models import Publication
+
+    Publication.objects.create(year=confirmed.year, published_at=timezone.now(),
+                               published_by=confirmed.nacc)
+    confirmed.year.refresh_from_db()
+    with pytest.raises(ActionRefused, match="published"):
+        computation.request_run(confirmed.year, ResultKind.FINAL, acting_user=confirmed.nacc)
