@@ -30,6 +30,8 @@ from openita.agencies.models import Agency, AgencyContact
 from openita.calendars.models import AssessmentYear, Enrolment, Phase, PhaseWindow
 from openita.core.models import AuditEntry
 from openita.disclosure import filers, snapshots
+from openita.results import computation
+from openita.results.models import ResultKind
 from openita.surveys import codes
 from openita.surveys import services as surveys
 from openita.surveys.models import Instrument, Response
@@ -296,6 +298,15 @@ EXPECTATIONS: dict[str, list[Case]] = {
                           Case(lambda w: {"fiscal_year": w.year.fiscal_year, "fmt": "xlsx"},
                                EVERYONE)],
     "oit:filers_publish": [_action(_year, NACC)],
+    # results (issue 11): NACC's pages; a publication before a final run is refused
+    "results:index": [Case(_nothing, NACC, get=302)],
+    "results:manage": [Case(_year, NACC)],
+    "results:compute": [_action(_year, NACC, data=_posting(kind="final"))],
+    "results:table": [Case(_year, NACC)],
+    "results:table_export": [Case(lambda w: {**_year(w), "fmt": "xlsx"}, NACC),
+                             Case(lambda w: {**_year(w), "fmt": "csv"}, NACC)],
+    "results:publish": [Case(_year, NACC, post=200, changes=NOBODY)],
+    "results:run": [Case(lambda w: {"run_id": w.run.pk}, NACC)],
     # years and their calendars
     "calendars:list": [Case(_nothing, ROLES)],
     "calendars:new": [_form(_nothing, NACC, post=302, data=_posting(fiscal_year=2571))],
@@ -419,6 +430,9 @@ def matrix(db, request) -> World:
     w.capture = oit.keep_page(w, "O1", "<title>ผัง</title><p>โครงสร้าง</p>")
     snapshots.make(w.capture)
     filers.publish(w.year, "", acting_user=w.nacc)
+    # A provisional computation of the year's results, done (the worker is eager in tests).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        w.run = computation.request_run(w.year, ResultKind.PROVISIONAL, acting_user=w.nacc)
     w.consultant_grant = RoleGrant.objects.get(user=w.consultant_x)
     return w
 

@@ -24,6 +24,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ from openita.calendars.models import (
     YearStatus,
 )
 from openita.frameworks import services as frameworks
+from openita.results.models import AgencyResult, ComputationRun, ResultKind, RunState
 from openita.surveys.models import Instrument, Response
 from openita.surveys.progress import PROVISIONAL_MIN_RESPONSES
 from tests.personas import World
@@ -212,6 +214,31 @@ def _a_link_checks(w: World, numbers: range) -> None:
                                fetched_at=timezone.now(), findings=["dead"])
 
 
+def _results(w: World, numbers: range) -> None:
+    """Agencies with a final result, a computation per number (the page lists the last
+    five) and, in the last one, agencies it could not score."""
+    added = _agencies(w, numbers)
+    run = None
+    for _n in numbers:
+        run = ComputationRun.objects.create(year=w.year, kind=ResultKind.FINAL,
+                                            requested_by=w.nacc, state=RunState.DONE)
+    assert run is not None
+    run.incomplete = [{"agency": a.code, "reason": "no_responses", "instrument": "IIT"}
+                      for a in added]
+    run.save()
+    AgencyResult.objects.bulk_create(
+        AgencyResult(year=w.year, agency=agency, kind=ResultKind.FINAL, framework="mini",
+                     inputs_digest=f"{n:064d}", indicators={"1": "80.00"},
+                     instruments={"IIT": "80.00", "EIT": "90.00", "OIT": "75.00"},
+                     total=Decimal("81.50"), rating="good", computed_at=timezone.now(),
+                     run=run)
+        for n, agency in zip(numbers, added, strict=True))
+
+
+def _year_of(w: World) -> dict[str, Any]:
+    return {"fiscal_year": w.year.fiscal_year}
+
+
 def _nothing(w: World) -> dict[str, Any]:
     return {}
 
@@ -266,6 +293,11 @@ PAGES = [
     ListPage("oit:progress", "oit:progress", "nacc", _approved_oits),
     ListPage("agencies:oit", "agencies:oit", "admin_a", _a_link_checks, _agency_a,
              few=2, many=20),
+    # results (issue 11)
+    ListPage("results:manage", "results:manage", "nacc", _results, _year_of),
+    ListPage("results:table", "results:table", "nacc", _results, _year_of),
+    ListPage("results:table_export xlsx", "results:table_export", "nacc", _results,
+             lambda w: {**_year_of(w), "fmt": "xlsx"}),
 ]
 
 

@@ -123,7 +123,7 @@ def test_only_nacc_computes_one_run_at_a_time_and_not_once_published(confirmed):
         computation.request_run(confirmed.year, ResultKind.FINAL,
                                 acting_user=confirmed.consultant_x)
     computation.request_run(confirmed.year, ResultKind.FINAL, acting_user=confirmed.nacc)
-    with pytest.raises(ActionRefused, match="under way"):
+    with pytest.raises(ActionRefused, match="กำลังคำนวณ"):
         computation.request_run(confirmed.year, ResultKind.PROVISIONAL,
                                 acting_user=confirmed.nacc)
     ComputationRun.objects.update(state=RunState.DONE)
@@ -132,5 +132,5 @@ def test_only_nacc_computes_one_run_at_a_time_and_not_once_published(confirmed):
     Publication.objects.create(year=confirmed.year, published_at=timezone.now(),
                                published_by=confirmed.nacc)
     confirmed.year.refresh_from_db()
-    with pytest.raises(ActionRefused, match="published"):
+    with pytest.raises(ActionRefused, match="ประกาศแล้ว"):
         computation.request_run(confirmed.year, ResultKind.FINAL, acting_user=confirmed.nacc)

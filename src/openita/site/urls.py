@@ -38,4 +38,5 @@ urlpatterns = [
     path("years/", include("openita.calendars.urls")),
     path("frameworks/", include("openita.frameworks.urls")),
     path("oit/", include("openita.disclosure.urls")),
+    path("results/", include("openita.results.urls")),
 ]

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from openita.core.forms import SafeTextMixin
+
+from .models import ResultKind
+
+
+class ComputeForm(SafeTextMixin, forms.Form):
+    """What NACC computes: provisional or final results, of every agency or of one."""
+
+    kind = forms.ChoiceField(label=_("Results"), choices=[
+        (ResultKind.PROVISIONAL, _("Provisional results")),
+        (ResultKind.FINAL, _("Final results"))])
+    agency = forms.CharField(label=_("Only this agency (its code)"), required=False,
+                             max_length=40)

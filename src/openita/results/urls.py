@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "results"
+# NACC's pages of the results, under /results/.
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:fiscal_year>/", views.manage, name="manage"),
+    path("<int:fiscal_year>/compute/", views.compute, name="compute"),
+    path("<int:fiscal_year>/table/", views.table, name="table"),
+    path("<int:fiscal_year>/table.<str:fmt>", views.table_export, name="table_export"),
+    path("<int:fiscal_year>/publish/", views.publish, name="publish"),
+    path("runs/<int:run_id>/", views.run_status, name="run"),
+]
