@@ -307,6 +307,7 @@ EXPECTATIONS: dict[str, list[Case]] = {
                              Case(lambda w: {**_year(w), "fmt": "csv"}, NACC)],
     "results:publish": [Case(_year, NACC, post=200, changes=NOBODY)],
     "results:run": [Case(lambda w: {"run_id": w.run.pk}, NACC)],
+    "results:import_past": [_form(_nothing, NACC, post=200)],  # no file: the form again
     # years and their calendars
     "calendars:list": [Case(_nothing, ROLES)],
     "calendars:new": [_form(_nothing, NACC, post=302, data=_posting(fiscal_year=2571))],

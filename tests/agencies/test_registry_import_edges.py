@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from openita.agencies import registry_io
 from openita.agencies.models import Agency
+from openita.core import uploads
 from tests.agencies.test_registry_import import csv_bytes, import_csv, imports, row, upload
 
 
@@ -76,4 +77,4 @@ def test_a_cell_too_long_for_csv_is_refused_on_the_file_field(world, client_for)
 @pytest.mark.parametrize("value", ["@SUM(A1)", "-2+3", "\tTAB"])
 def test_every_formula_prefix_is_escaped(value):
     assert registry_io._escape_formula([value]) == ["'" + value]
-    assert registry_io._unescape_formula(["'" + value]) == [value]
+    assert uploads.unescape_formula(["'" + value]) == [value]

@@ -68,3 +68,20 @@ def test_an_instrument_given_both_ways_is_refused(mini):
         score(mini, responses={"EIT": [response]}, counts={"EIT": counted([response])},
               indicators={"1": 50, "2": 50, "3": 50, "4": 50})
     assert refused.value.path == "counts.EIT"
+
+
+def test_a_total_from_the_three_instruments_alone(mini):
+    from fractions import Fraction
+
+    from openita.scoring import score_instruments
+
+    result = score_instruments(mini, {"IIT": 90, "EIT": 88.5, "OIT": 80})
+    weights = {i.code: i.weight for i in mini.instruments}
+    assert result.total == (weights["IIT"] * 90 + weights["EIT"] * Fraction("88.5")
+                            + weights["OIT"] * 80)
+    with pytest.raises(InvalidInput) as refused:
+        score_instruments(mini, {"IIT": 90, "EIT": 101, "OIT": 80})
+    assert refused.value.path == "instruments.EIT"
+    with pytest.raises(InvalidInput) as refused:
+        score_instruments(mini, {"IIT": 90, "OIT": 80})
+    assert refused.value.path == "instruments.EIT"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openita.accounts.models import User
-from openita.core import audit, locks
+from openita.core import audit, locks, uploads
 from openita.core.forms import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 from openita.core.permissions import require
-from openita.core.tables import FORMULA_STARTS, safe_row
+from openita.core.tables import safe_row
+
+# Re-exported: the registry's pages and tests name them here.
+from openita.core.uploads import ImportRejected as ImportRejected
+from openita.core.uploads import RowProblem as RowProblem
+from openita.core.uploads import shown as _shown
 from openita.core.validators import CONTROL_CHARACTERS_MESSAGE, forbidden_characters
 
 from .models import Agency, AgencyGroup, AuditAction, Province
@@ -39,21 +44,9 @@ PLAIN_FIELDS = ["name_th", "name_en", "kind", "size_class", "website", "address"
 MULTILINE_COLUMNS = {"address"}
 # Columns whose length the model does not check itself.
 UNBOUNDED_COLUMNS = {"address", "parent_code", "province", "group_code", "active"}
-MAX_ROWS = 20_000
-MAX_BYTES = 15 * 1024 * 1024
+MAX_ROWS = uploads.MAX_ROWS
 TRUE_WORDS = {"1", "true", "yes", "y", "ใช่", "จริง", "active", "ใช้งาน"}
 FALSE_WORDS = {"0", "false", "no", "n", "ไม่", "ไม่ใช่", "inactive", "ยกเลิก"}
-
-
-class ImportRejected(Exception):
-    """The file cannot be read at all (not a table, wrong header, too large)."""
-
-
-@dataclass
-class RowProblem:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -74,86 +67,9 @@ class ImportResult:
 
 
 def read_table(name: str, data: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file as dicts keyed by the (lower-cased) header."""
-    if len(data) > MAX_BYTES:
-        raise ImportRejected(_("The file is larger than 15 MB."))
-    lowered = name.lower()
-    if lowered.endswith(".xlsx"):
-        raw_rows = _xlsx_rows(data)
-    elif lowered.endswith(".csv"):
-        raw_rows = _csv_rows(data)
-    else:
-        raise ImportRejected(_("Upload a .csv or .xlsx file."))
-    header = [str(cell or "").strip().lower() for cell in next(raw_rows, [])]
-    if not any(header):
-        raise ImportRejected(_("The file is empty."))
-    unknown = [h for h in header if h and h not in COLUMNS]
-    if unknown:
-        raise ImportRejected(_("Unknown columns: %(names)s. Allowed: %(allowed)s.")
-                             % {"names": ", ".join(_shown(h) for h in unknown[:10]),
-                                "allowed": ", ".join(COLUMNS)})
-    missing = REQUIRED_COLUMNS - set(header)
-    if missing:
-        raise ImportRejected(_("Missing columns: %(names)s.")
-                             % {"names": ", ".join(sorted(missing))})
-    rows = []
-    for cells in raw_rows:
-        values = [_cell_text(c) for c in cells]
-        if not any(values):
-            continue
-        rows.append(dict(zip(header, values + [""] * (len(header) - len(values)), strict=False)))
-        if len(rows) > MAX_ROWS:
-            raise ImportRejected(_("A file may hold at most %(n)s rows.") % {"n": MAX_ROWS})
-    return rows
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as text: a whole number stored by a spreadsheet as 1.0 reads as 1."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        value = int(value)
-    return str(value).strip()
-
-
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRejected(_("The CSV file must be encoded as UTF-8.")) from error
-    # Universal newlines: a file saved with old Mac line ends (CR alone) reads as rows too.
-    reader = csv.reader(io.StringIO(text, newline=None))
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        # The csv module's own words are English and name its internals; say what is wrong
-        # and where, in the person's language.
-        if "field limit" in str(error):
-            raise ImportRejected(
-                _("Line %(line)s of the CSV file has a cell longer than %(limit)s characters.")
-                % {"line": reader.line_num, "limit": csv.field_size_limit()}) from error
-        raise ImportRejected(
-            _("Line %(line)s of the CSV file cannot be read. Check its quotation marks, or "
-              "save the file again as CSV (UTF-8).") % {"line": reader.line_num}) from error
-    return iter(_unescape_formula(row) for row in rows)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
-    # read_only workbooks parse a sheet only while it is iterated, so read it all here:
-    # a broken sheet must be refused like a broken file, not crash half-way.
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        if not workbook.worksheets:
-            raise ImportRejected(_("The file is empty."))
-        rows = [_unescape_formula(list(row))
-                for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    except ImportRejected:
-        raise
-    except Exception as error:  # openpyxl raises many types for a broken file
-        raise ImportRejected(_("The file is not a readable XLSX workbook.")) from error
-    return iter(rows)
+    """Rows of a CSV or XLSX registry file as dicts keyed by the (lower-cased) header."""
+    return uploads.read_table(name, data, columns=COLUMNS, required=REQUIRED_COLUMNS,
+                              max_rows=MAX_ROWS)
 
 
 # --- checking --------------------------------------------------------------------------
@@ -203,14 +119,6 @@ def check_rows(rows: list[dict[str, str]]) -> tuple[list[Agency], dict, list[Row
             parents[agency.code] = parent_code
     problems.extend(_cycle_problems(parents, codes))
     return agencies, parents, problems
-
-
-def _shown(value: str, limit: int = 40) -> str:
-    """A cell as quoted in a message (or a file name in the log): without control
-    characters, and short."""
-    bad = set(forbidden_characters(value, multiline=False))
-    value = "".join(c for c in value if c not in bad) if bad else value
-    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def _cell_problems(index: int, row: dict[str, str]) -> list[RowProblem]:
@@ -425,12 +333,6 @@ def export_rows(queryset) -> Iterable[list[str]]:
 def _escape_formula(row: list[str]) -> list[object]:
     """Cells made safe to open in a spreadsheet (``core.tables.safe_row``)."""
     return safe_row(row)
-
-
-def _unescape_formula(row: list) -> list:
-    """Undo ``_escape_formula`` so an exported file imports back unchanged."""
-    return [v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] and v[1:].startswith(
-        FORMULA_STARTS) else v for v in row]
 
 
 def export_csv(queryset) -> bytes:

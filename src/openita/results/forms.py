@@ -16,3 +16,7 @@ class ComputeForm(SafeTextMixin, forms.Form):
         (ResultKind.FINAL, _("Final results"))])
     agency = forms.CharField(label=_("Only this agency (its code)"), required=False,
                              max_length=40)
+
+
+class PastResultsForm(SafeTextMixin, forms.Form):
+    file = forms.FileField(label=_("File (CSV or XLSX)"))

@@ -125,3 +125,4 @@ class AuditAction(models.TextChoices):
     COMPUTE = "results.compute", _("Results computation requested")
     COMPUTED = "results.computed", _("Results computed")
     PUBLISH = "results.publish", _("Results published")
+    IMPORT_PAST = "results.import_past", _("Results of past years imported")

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:fiscal_year>/table.<str:fmt>", views.table_export, name="table_export"),
     path("<int:fiscal_year>/publish/", views.publish, name="publish"),
     path("runs/<int:run_id>/", views.run_status, name="run"),
+    path("import/", views.import_past, name="import_past"),
 ]

@@ -21,12 +21,13 @@ from openita.calendars import services as calendar
 from openita.calendars.models import AssessmentYear
 from openita.core import tables
 from openita.core.permissions import require
-from openita.core.web import attempt
+from openita.core.uploads import ImportRejected
+from openita.core.web import attempt, posted, posted_files
 from openita.frameworks import services as frameworks
 from openita.frameworks.schema import Framework
 
-from . import computation, publication, selectors
-from .forms import ComputeForm
+from . import computation, past, publication, selectors
+from .forms import ComputeForm, PastResultsForm
 from .models import ComputationRun, Publication, ResultKind
 
 PAGE = 50
@@ -182,3 +183,29 @@ def publish(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
         "distribution": selectors.distribution(year, ResultKind.FINAL, framework),
         "count": selectors.results_of(year, ResultKind.FINAL).count(),
         "already": publication.is_published(year)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_past(request: AuthenticatedRequest) -> HttpResponse:
+    """NACC uploads the results of years published before openita; every problem is
+    listed with its row and column, and nothing is saved unless every row is right."""
+    require(request.user, "results.import_past")
+    form = PastResultsForm(posted(request), posted_files(request))
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = past.import_past_results(upload.name, upload.read(),
+                                               acting_user=request.user)
+        except ImportRejected as error:
+            form.add_error("file", str(error))
+        else:
+            if outcome.ok:
+                messages.success(request, _(
+                    "Imported %(created)s new and %(replaced)s replaced results of %(years)s.")
+                    % {"created": outcome.created, "replaced": outcome.replaced,
+                       "years": ", ".join(str(y) for y in outcome.years)})
+                return redirect("results:import_past")
+    return render(request, "results/import_past.html", {
+        "form": form, "outcome": outcome, "columns": past.COLUMNS})

@@ -9,6 +9,7 @@ from .engine import (
     rate,
     round2,
     score,
+    score_instruments,
     score_oit,
     survey_scores,
     survey_scores_from_counts,
@@ -16,5 +17,5 @@ from .engine import (
 
 __all__ = [
     "Breakdown", "InvalidInput", "as_json", "check_response", "fmt", "rate", "round2", "score",
-    "score_oit", "survey_scores", "survey_scores_from_counts",
+    "score_instruments", "score_oit", "survey_scores", "survey_scores_from_counts",
 ]

@@ -304,15 +304,7 @@ def _given(framework: Framework, given: Any) -> dict[str, Fraction]:
         number = str(number)
         if number not in numbers:
             raise InvalidInput(f"indicators.{number}", "unknown indicator")
-        try:
-            if value.__class__ is bool or not isinstance(value, int | float | Decimal | Fraction):
-                raise ValueError
-            exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-        except (ValueError, OverflowError):
-            raise InvalidInput(f"indicators.{number}", f"not a number: {value!r}") from None
-        if not 0 <= exact <= 100:
-            raise InvalidInput(f"indicators.{number}", "a score must be between 0 and 100")
-        result[number] = exact
+        result[number] = _score_value(f"indicators.{number}", value)
     return result
 
 
@@ -398,6 +390,57 @@ def score(
         rating=rate(framework, total, instruments, ordered), respondents=respondents,
         items=items,
     )
+
+
+@dataclass(frozen=True)
+class InstrumentTotal:
+    """A total and rating from the three instrument scores alone, as years published
+    before openita sometimes give them."""
+
+    framework: str
+    instruments: dict[str, Fraction]
+    weighted: dict[str, Fraction]
+    total: Fraction
+    rating: RatingRule
+
+
+def score_instruments(framework: Framework, given: Mapping[str, Any]) -> InstrumentTotal:
+    """The weighted total and the rating from a score for every instrument. Refused when a
+    rating rule has a floor on an indicator, which these scores cannot show."""
+    if not isinstance(given, Mapping):
+        raise InvalidInput("instruments", "must be an object of instrument codes to scores")
+    codes: list[str] = [i.code for i in framework.instruments]
+    instruments: dict[str, Fraction] = {}
+    for code, value in given.items():
+        if code not in codes:
+            raise InvalidInput(f"instruments.{code}", "unknown instrument")
+        instruments[code] = _score_value(f"instruments.{code}", value)
+    missing = [c for c in codes if c not in instruments]
+    if missing:
+        raise InvalidInput(f"instruments.{missing[0]}", "missing instrument score")
+    for rule in framework.rating:
+        indicator_floors = sorted(k for k in rule.floors if k not in codes)
+        if indicator_floors:
+            raise InvalidInput(f"indicators.{indicator_floors[0]}",
+                               "the rating needs this indicator's score")
+    ordered: dict[str, Fraction] = {c: instruments[c] for c in codes}
+    weighted: dict[str, Fraction] = {
+        i.code: i.weight * ordered[i.code] for i in framework.instruments}
+    total = sum(weighted.values(), Fraction(0))
+    return InstrumentTotal(framework=framework.id, instruments=ordered, weighted=weighted,
+                           total=total, rating=rate(framework, total, ordered, {}))
+
+
+def _score_value(path: str, value: Any) -> Fraction:
+    try:
+        if value.__class__ is bool or not isinstance(value, int | float | Decimal | Fraction):
+            raise ValueError
+        exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+    except (ValueError, OverflowError):
+        raise InvalidInput(path, f"not a number: {value!r}") from None
+    if not 0 <= exact <= 100:
+        raise InvalidInput(path, "a score must be between 0 and 100")
+    return exact
 
 
 def as_json(breakdown: Breakdown, *, detail: bool = False) -> dict:
