@@ -166,7 +166,8 @@ def _posting(**fields: Any) -> Callable[[World], dict[str, Any]]:
 
 
 EXPECTATIONS: dict[str, list[Case]] = {
-    "site:home": [Case(_nothing, SIGNED_IN)],
+    # a signed-in person's dashboard; anyone else is sent to the public results
+    "site:home": [Case(_nothing, EVERYONE, get={"anonymous": 302, "*": 200})],
     "core:audit": [Case(_nothing, NACC)],
     # accounts
     "accounts:login": [Case(_nothing, EVERYONE, get=HOME, post=HOME, changes=NOBODY)],
@@ -308,6 +309,15 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "results:publish": [Case(_year, NACC, post=200, changes=NOBODY)],
     "results:run": [Case(lambda w: {"run_id": w.run.pk}, NACC)],
     "results:import_past": [_form(_nothing, NACC, post=200)],  # no file: the form again
+    # the public portal: the same for everyone; the world's year is not published, so its
+    # pages are not found (tests/results/test_portal.py checks them after publication)
+    "portal:home": [Case(_nothing, EVERYONE)],
+    "portal:search": [Case(_nothing, EVERYONE)],
+    "portal:year": [Case(_year, EVERYONE, get=404)],
+    "portal:province": [Case(lambda w: {**_year(w), "code": w.province_p.code}, EVERYONE,
+                             get=404)],
+    "portal:kind": [Case(lambda w: {**_year(w), "kind": "sao"}, EVERYONE, get=404)],
+    "portal:agency": [Case(lambda w: {"code": w.agency_a.code}, EVERYONE)],
     # years and their calendars
     "calendars:list": [Case(_nothing, ROLES)],
     "calendars:new": [_form(_nothing, NACC, post=302, data=_posting(fiscal_year=2571))],

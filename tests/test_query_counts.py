@@ -57,7 +57,13 @@ from openita.calendars.models import (
     YearStatus,
 )
 from openita.frameworks import services as frameworks
-from openita.results.models import AgencyResult, ComputationRun, ResultKind, RunState
+from openita.results.models import (
+    AgencyResult,
+    ComputationRun,
+    Publication,
+    ResultKind,
+    RunState,
+)
 from openita.surveys.models import Instrument, Response
 from openita.surveys.progress import PROVISIONAL_MIN_RESPONSES
 from tests.personas import World
@@ -235,6 +241,12 @@ def _results(w: World, numbers: range) -> None:
         for n, agency in zip(numbers, added, strict=True))
 
 
+def _published_results(w: World, numbers: range) -> None:
+    _results(w, numbers)
+    Publication.objects.get_or_create(year=w.year, defaults={
+        "published_at": timezone.now(), "published_by": w.nacc})
+
+
 def _year_of(w: World) -> dict[str, Any]:
     return {"fiscal_year": w.year.fiscal_year}
 
@@ -298,6 +310,11 @@ PAGES = [
     ListPage("results:table", "results:table", "nacc", _results, _year_of),
     ListPage("results:table_export xlsx", "results:table_export", "nacc", _results,
              lambda w: {**_year_of(w), "fmt": "xlsx"}),
+    ListPage("portal:year", "portal:year", "anonymous", _published_results, _year_of),
+    ListPage("portal:province", "portal:province", "anonymous", _published_results,
+             lambda w: {**_year_of(w), "code": w.province_p.code}),
+    ListPage("portal:kind", "portal:kind", "anonymous", _published_results,
+             lambda w: {**_year_of(w), "kind": "sao"}),
 ]
 
 

@@ -35,6 +35,7 @@ from openita.frameworks.models import FrameworkVersion
 from openita.frameworks.schema import Framework
 from openita.scoring import InvalidInput, fmt, round2, score, score_instruments
 
+from . import portal
 from .models import AgencyResult, AuditAction, Publication, ResultKind
 
 INSTRUMENT_COLUMNS = ["iit", "eit", "oit"]
@@ -87,6 +88,7 @@ def import_past_results(name: str, data: bytes, *, acting_user: User) -> PastImp
             transaction.set_rollback(True)
             return result
         _write(checked, years, acting_user, result)
+        portal.changed()
         audit.record(AuditAction.IMPORT_PAST, actor=acting_user,
                      object_type="results.agencyresult", object_id="*",
                      after={"file": uploads.shown(name, 200), "rows": result.rows,

@@ -13,6 +13,7 @@ from openita.core import audit
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 
+from . import portal
 from .models import AgencyResult, AuditAction, ComputationRun, Publication, ResultKind, RunState
 
 
@@ -39,6 +40,7 @@ def publish(year: AssessmentYear, *, acting_user: User) -> Publication:
     count = AgencyResult.objects.filter(year=year, kind=ResultKind.FINAL).count()
     publication = Publication.objects.create(year=year, published_at=timezone.now(),
                                              published_by=acting_user, run=last)
+    portal.changed()
     audit.record(AuditAction.PUBLISH, actor=acting_user, obj=publication,
                  after={"fiscal_year": year.fiscal_year, "agencies": count,
                         "run": last.pk, "not_scored": len(last.incomplete)})

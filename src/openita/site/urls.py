@@ -39,4 +39,5 @@ urlpatterns = [
     path("frameworks/", include("openita.frameworks.urls")),
     path("oit/", include("openita.disclosure.urls")),
     path("results/", include("openita.results.urls")),
+    path("ita/", include("openita.results.portal_urls")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from openita.accounts.http import AuthenticatedRequest
@@ -17,9 +17,11 @@ from openita.calendars.models import Phase
 from . import dashboard
 
 
-@login_required
 @require_GET
 def home(request: AuthenticatedRequest) -> HttpResponse:
+    """A signed-in person's dashboard; anyone else the public results."""
+    if not request.user.is_authenticated:
+        return redirect("portal:home")
     return render(request, "site/home.html", dashboard.for_user(request.user))
 
 

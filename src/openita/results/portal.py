@@ -1,0 +1,274 @@
+"""What the public portal shows: published results only.
+
+Every read here starts from ``published_results`` (the final or imported results of a
+year that has a publication); nothing else of the results reaches a public page. The
+figures of a page are kept in the cache under the version of the publications, which
+every publication and every import of past years changes, so a page shows a newly
+published year at once and never a figure of before.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Avg, Count, Q, QuerySet
+
+from openita.agencies.models import Agency, Province
+from openita.calendars.models import AssessmentYear
+from openita.core.thaisort import thai_sorted
+from openita.core.vocabulary import AgencyKind
+from openita.frameworks import services as frameworks
+from openita.frameworks.schema import Framework
+
+from .models import AgencyResult, ResultKind
+
+PUBLIC_KINDS = [ResultKind.FINAL, ResultKind.IMPORTED]
+VERSION_KEY = "results-portal-version"
+PORTAL_SECONDS = 3600
+T = TypeVar("T")
+
+# Abbreviations people type for local bodies, and what the registry names them.
+PREFIXES = {
+    "อบต.": AgencyKind.SAO, "อบต": AgencyKind.SAO,
+    "ทต.": AgencyKind.SUBDISTRICT_MUNICIPALITY, "ทต": AgencyKind.SUBDISTRICT_MUNICIPALITY,
+    "ทม.": AgencyKind.TOWN_MUNICIPALITY, "ทม": AgencyKind.TOWN_MUNICIPALITY,
+    "ทน.": AgencyKind.CITY_MUNICIPALITY, "ทน": AgencyKind.CITY_MUNICIPALITY,
+    "อบจ.": AgencyKind.PAO, "อบจ": AgencyKind.PAO,
+}
+FULL_PREFIXES = {
+    AgencyKind.SAO: "องค์การบริหารส่วนตำบล",
+    AgencyKind.SUBDISTRICT_MUNICIPALITY: "เทศบาลตำบล",
+    AgencyKind.TOWN_MUNICIPALITY: "เทศบาลเมือง",
+    AgencyKind.CITY_MUNICIPALITY: "เทศบาลนคร",
+    AgencyKind.PAO: "องค์การบริหารส่วนจังหวัด",
+}
+
+
+def changed() -> None:
+    """A publication or an import changed what is public: every kept page figure is out
+    of date once the change commits."""
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None))
+
+
+def kept(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, kept under the current version of the publications."""
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = secrets.token_hex(8)
+            if not cache.add(VERSION_KEY, version, timeout=None):
+                version = cache.get(VERSION_KEY, version)
+        key = f"portal:{name}:{version}:" + ":".join(str(p) for p in parts)
+        found = cache.get(key)
+    except Exception:  # no cache: compute every time
+        return compute()
+    if found is None:
+        found = compute()
+        try:
+            cache.set(key, found, timeout=PORTAL_SECONDS)
+        except Exception:
+            pass
+    return found
+
+
+def published_years() -> list[AssessmentYear]:
+    """The years whose results are public, newest first."""
+    return list(AssessmentYear.objects.filter(publication__isnull=False).select_related(
+        "framework").defer("framework__content").order_by("-fiscal_year"))
+
+
+def published_year(fiscal_year: int) -> AssessmentYear | None:
+    return next((y for y in published_years() if y.fiscal_year == fiscal_year), None)
+
+
+def published_results(year: AssessmentYear) -> QuerySet[AgencyResult]:
+    """The public results of a published year (none for a year without publication)."""
+    return AgencyResult.objects.filter(year=year, year__publication__isnull=False,
+                                       kind__in=PUBLIC_KINDS, total__isnull=False)
+
+
+def framework_of(year: AssessmentYear) -> Framework:
+    assert year.framework is not None
+    return frameworks.framework_of(year.framework)
+
+
+@dataclass(frozen=True)
+class Summary:
+    fiscal_year: int
+    agencies: int
+    average: Decimal | None
+    passing: int
+    pass_rate: Decimal | None  # percent of agencies at or above the pass mark
+    target_percent: int
+    pass_mark: Decimal
+    distribution: list[tuple[str, str, int]]  # (code, label, agencies)
+    indicators: list[tuple[str, str, Decimal | None]]  # (number, name, average)
+    instruments: list[tuple[str, str, Decimal | None]]
+
+
+def summary(year: AssessmentYear, language: str) -> Summary:
+    return kept("summary", (year.pk, language), lambda: _summary(year, language))
+
+
+def _pass_mark(framework: Framework) -> Decimal:
+    passing = [r.min_total for r in framework.rating if r.passes]
+    return Decimal(str(min(passing))) if passing else Decimal(85)
+
+
+def _summary(year: AssessmentYear, language: str) -> Summary:
+    framework = framework_of(year)
+    results = published_results(year)
+    mark = _pass_mark(framework)
+    totals = results.aggregate(n=Count("pk"), average=Avg("total"),
+                               passing=Count("pk", filter=Q(total__gte=mark)))
+    count = totals["n"]
+    found = dict(results.values_list("rating").annotate(n=Count("pk")).order_by())
+    label = "label_th" if language == "th" else "label_en"
+    name = "name_th" if language == "th" else "name_en"
+    sums: dict[str, list[Decimal]] = {}
+    for indicators, instruments in results.values_list("indicators", "instruments"):
+        for key, value in {**{f"i{k}": v for k, v in indicators.items()},
+                           **{f"s{k}": v for k, v in instruments.items()}}.items():
+            sums.setdefault(key, []).append(Decimal(value))
+    return Summary(
+        fiscal_year=year.fiscal_year, agencies=count,
+        average=_two(totals["average"]), passing=totals["passing"],
+        pass_rate=_two(Decimal(100) * totals["passing"] / count) if count else None,
+        target_percent=settings.OPENITA_NATIONAL_TARGET_PERCENT, pass_mark=mark,
+        distribution=[(r.code, getattr(r, label), found.get(r.code, 0))
+                      for r in framework.rating],
+        indicators=[(i.number, getattr(i, name), _mean(sums.get(f"i{i.number}")))
+                    for i in framework.indicators],
+        instruments=[(i.code, getattr(i, name), _mean(sums.get(f"s{i.code}")))
+                     for i in framework.instruments])
+
+
+def _two(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _mean(values: list[Decimal] | None) -> Decimal | None:
+    return _two(sum(values) / len(values)) if values else None
+
+
+@dataclass(frozen=True)
+class Row:
+    rank: int
+    code: str
+    name: str
+    kind: str
+    province: str
+    total: Decimal
+    rating: str
+
+
+def ranked(year: AssessmentYear, *, province: Province | None = None,
+           kind: str = "", language: str = "th") -> list[Row]:
+    """The public results of a year, highest total first, ranked (equal totals share a
+    rank), optionally within a province or an agency type."""
+    parts = (year.pk, province.pk if province else "", kind, language)
+    return kept("ranked", parts, lambda: _ranked(year, province, kind, language))
+
+
+def _ranked(year: AssessmentYear, province: Province | None, kind: str, language: str
+            ) -> list[Row]:
+    framework = framework_of(year)
+    labels = {r.code: (r.label_th if language == "th" else r.label_en)
+              for r in framework.rating}
+    results = published_results(year).select_related("agency__province")
+    if province is not None:
+        results = results.filter(agency__province=province)
+    if kind:
+        results = results.filter(agency__kind=kind)
+    rows: list[Row] = []
+    previous, rank = None, 0
+    for position, r in enumerate(results.order_by("-total", "agency__code"), start=1):
+        if r.total != previous:
+            rank, previous = position, r.total
+        assert r.total is not None
+        rows.append(Row(rank, r.agency.code, r.agency.name_th if language == "th" else (
+            r.agency.name_en or r.agency.name_th), str(AgencyKind(r.agency.kind).label),
+            (r.agency.province.name_th if language == "th" else r.agency.province.name_en)
+            if r.agency.province else "", r.total, labels.get(r.rating, r.rating)))
+    return rows
+
+
+def provinces_with_results(year: AssessmentYear) -> list[tuple[Province, int, Decimal | None]]:
+    """Every province with published results, with its agencies and average, in Thai
+    order."""
+    def compute() -> list[tuple[Province, int, Decimal | None]]:
+        counted = {pk: (n, avg) for pk, n, avg in published_results(year).values_list(
+            "agency__province").annotate(n=Count("pk"), avg=Avg("total")).order_by()}
+        provinces = Province.objects.filter(pk__in=[k for k in counted if k])
+        return [(p, counted[p.pk][0], _two(counted[p.pk][1]))
+                for p in thai_sorted(provinces, key=lambda p: p.name_th)]
+    return kept("provinces", (year.pk,), compute)
+
+
+@dataclass(frozen=True)
+class AgencyYear:
+    fiscal_year: int
+    total: Decimal
+    rating: str
+    instruments: dict[str, str]
+    indicators: dict[str, str]
+
+
+def history(agency: Agency, language: str = "th") -> list[AgencyYear]:
+    """The agency's public results of every published year, newest first."""
+    def compute() -> list[AgencyYear]:
+        found = []
+        for r in AgencyResult.objects.filter(
+                agency=agency, kind__in=PUBLIC_KINDS, total__isnull=False,
+                year__publication__isnull=False).select_related("year__framework").defer(
+                "year__framework__content").order_by("-year__fiscal_year"):
+            rules = {x.code: (x.label_th if language == "th" else x.label_en)
+                     for x in framework_of(r.year).rating}
+            assert r.total is not None
+            found.append(AgencyYear(r.year.fiscal_year, r.total, rules.get(r.rating, r.rating),
+                                    r.instruments, r.indicators))
+        return found
+    return kept("history", (agency.pk, language), compute)
+
+
+def group_averages(year: AssessmentYear, agency: Agency) -> dict[str, Decimal | None]:
+    """The average of each indicator and instrument over the agencies of the same type
+    in the year's published results."""
+    def compute() -> dict[str, Decimal | None]:
+        sums: dict[str, list[Decimal]] = {}
+        for indicators, instruments in published_results(year).filter(
+                agency__kind=agency.kind).values_list("indicators", "instruments"):
+            for key, value in {**indicators, **instruments}.items():
+                sums.setdefault(key, []).append(Decimal(value))
+        return {key: _mean(values) for key, values in sums.items()}
+    return kept("group", (year.pk, agency.kind), compute)
+
+
+def search(text: str, limit: int = 50) -> list[Agency]:
+    """Agencies by name or code: Thai, partial words, with or without a type prefix such
+    as "อบต." (with or without a space after it)."""
+    text = " ".join(text.split())[:100]
+    if not text:
+        return []
+    kind = None
+    for prefix in sorted(PREFIXES, key=len, reverse=True):
+        if text.startswith(prefix):
+            kind, text = PREFIXES[prefix], text[len(prefix):].strip()
+            break
+    found = Agency.objects.filter(active=True)
+    if kind is not None:
+        full = FULL_PREFIXES[kind]
+        found = found.filter(kind=kind)
+        text = text.removeprefix(full).strip()
+    if text:
+        found = found.filter(Q(name_th__icontains=text) | Q(name_en__icontains=text)
+                             | Q(code__iexact=text))
+    return thai_sorted(found.select_related("province").order_by("code")[:limit],
+                       key=lambda a: a.name_th)

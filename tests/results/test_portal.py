@@ -1,0 +1,80 @@
+"""The public portal shows published results only: nothing of a year before NACC
+publishes it (on every public route), all of it after; searching understands the type
+prefixes people type."""
+
+from __future__ import annotations
+
+from django.test import TestCase
+from django.urls import reverse
+
+from openita.results import computation, publication
+from openita.results.models import ResultKind
+from tests.results.test_computation import confirmed  # noqa: F401  (the fixture)
+from tests.results.test_past_import import csv_file, row
+
+
+def public_urls(world) -> list[str]:
+    fy = world.year.fiscal_year
+    return [reverse("portal:home"), reverse("portal:year", args=[fy]),
+            reverse("portal:province", args=[fy, world.province_p.code]),
+            reverse("portal:kind", args=[fy, "sao"]),
+            reverse("portal:agency", args=[world.agency_a.code]),
+            reverse("portal:search") + "?q=หนองบัว"]
+
+
+def computed(world, kind=ResultKind.FINAL):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        computation.request_run(world.year, kind, acting_user=world.nacc)
+    from openita.results.models import AgencyResult
+
+    return AgencyResult.objects.get(agency=world.agency_a, kind=kind)
+
+
+def test_nothing_of_a_year_is_public_before_it_is_published(confirmed, client):  # noqa: F811
+    final = computed(confirmed)
+    computed(confirmed, ResultKind.PROVISIONAL)
+    for url in public_urls(confirmed):
+        response = client.get(url, follow=True)
+        assert response.status_code in (200, 404), url
+        assert str(final.total) not in response.content.decode(), url
+    assert client.get(reverse("portal:year", args=[confirmed.year.fiscal_year])
+                      ).status_code == 404
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        publication.publish(confirmed.year, acting_user=confirmed.nacc)
+    for url in public_urls(confirmed):
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        assert str(final.total) in response.content.decode(), url
+
+
+def test_anyone_arriving_at_openita_sees_the_results_not_a_sign_in_page(world, client):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("portal:home")
+    assert "ยังไม่มีการประกาศผล" in response.content.decode()
+
+
+def test_an_import_of_past_years_shows_at_once_on_cached_pages(world, client):
+    home = client.get(reverse("portal:home"))
+    assert "ยังไม่มีการประกาศผล" in home.content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        from openita.results.past import import_past_results
+
+        assert import_past_results("past.csv", csv_file(row(world.agency_a.code)),
+                                   acting_user=world.nacc).ok
+    page = client.get(reverse("portal:home")).content.decode()
+    assert "2567" in page and "หนองบัว" not in page  # the year, by province and type
+    agency = client.get(reverse("portal:agency", args=[world.agency_a.code])).content.decode()
+    assert "2567" in agency
+
+
+def test_search_understands_the_type_prefix_with_or_without_a_space(world, client):
+    for text in ("อบต.หนองบัว", "อบต. หนองบัว", "อบตหนองบัว", "หนองบัว", "Nong Bua",
+                 "องค์การบริหารส่วนตำบลหนองบัว"):
+        response = client.get(reverse("portal:search"), {"q": text})
+        assert response.status_code == 302, text  # one match: straight to its page
+        assert response["Location"] == reverse("portal:agency", args=[world.agency_a.code])
+    none = client.get(reverse("portal:search"), {"q": "ทต.หนองบัว"})
+    assert none.status_code == 200 and "ไม่พบ" in none.content.decode()
+    both = client.get(reverse("portal:search"), {"q": "อบต."})
+    assert both.status_code == 200 and "ป่าตอง" in both.content.decode()
