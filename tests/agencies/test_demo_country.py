@@ -13,6 +13,7 @@ from openita.agencies.models import Agency, AgencyKind, Province
 from openita.calendars import services as calendar
 from openita.calendars.models import Phase
 from openita.core.audit import verify_chain
+from openita.results.models import AgencyResult, Publication
 from openita.site import demo
 
 
@@ -75,6 +76,13 @@ def test_the_demo_country_is_believable_and_ready_to_use():
     assert year.fiscal_year == result.year
     assert calendar.phase_status(year, Phase.REGISTRATION).is_open
     assert verify_chain().intact
+    # Results: a past year imported, last year computed and published, provisional now.
+    published = dict(Publication.objects.values_list("year__fiscal_year", "run__kind"))
+    assert published == {result.year - 2: None, result.year - 1: "final"}
+    kinds = set(AgencyResult.objects.values_list("year__fiscal_year", "kind"))
+    assert kinds == {(result.year - 2, "imported"), (result.year - 1, "final"),
+                     (result.year, "provisional")}
+    assert AgencyResult.objects.filter(year__fiscal_year=result.year - 1).count() == 200
 
 
 @pytest.mark.django_db(transaction=True)

@@ -100,3 +100,15 @@ def test_the_console_script_reads_a_file_without_django(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"] == "89.40"
     assert done.stderr.strip() == "no django"
+
+
+def test_counts_per_cell_score_as_the_responses_they_count(capsys, monkeypatch):
+    responses = [{"e1": 4}, {"e1": 4}, {"e1": 2}]
+    rest = {"indicators": {"1": 90, "2": 90}, "oit": GOOD["oit"]}
+    _code, by_response, _err = run(capsys, monkeypatch, {**rest, "responses": {"EIT": responses}})
+    code, by_count, err = run(capsys, monkeypatch, {
+        **rest, "counts": {"EIT": {"n": 3, "cells": {"e1": {"4": 2, "2": 1}}}}})
+    assert code == 0 and err == "" and json.loads(by_count) == json.loads(by_response)
+    code, _out, err = run(capsys, monkeypatch, {
+        **rest, "counts": {"EIT": {"n": 3, "cells": {"e1": {"4": 2}}}}})
+    assert code == 2 and "counts.EIT.cells.e1" in err and "not n = 3" in err

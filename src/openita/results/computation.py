@@ -58,6 +58,24 @@ def request_run(year: AssessmentYear, kind: str, *, acting_user: User,
     """NACC asks for a computation of the year (or of one agency); a worker runs it after
     the commit. Refused while another run of the year is under way, and for a final run
     once the year's results are published."""
+    run = _new_run(year, kind, acting_user=acting_user, agency=agency)
+    from .tasks import compute
+
+    transaction.on_commit(lambda: compute.delay(run.pk))
+    return run
+
+
+def run_now(year: AssessmentYear, kind: str, *, acting_user: User,
+            agency: Agency | None = None) -> ComputationRun:
+    """The same computation, run here and now: for the command line and the demo, never
+    for a request."""
+    with transaction.atomic():
+        run = _new_run(year, kind, acting_user=acting_user, agency=agency)
+    return execute(run.pk)
+
+
+def _new_run(year: AssessmentYear, kind: str, *, acting_user: User,
+             agency: Agency | None) -> ComputationRun:
     require(acting_user, "results.compute")
     year = AssessmentYear.objects.select_for_update().get(pk=year.pk)
     if kind not in (ResultKind.PROVISIONAL, ResultKind.FINAL):
@@ -77,9 +95,6 @@ def request_run(year: AssessmentYear, kind: str, *, acting_user: User,
     audit.record(AuditAction.COMPUTE, actor=acting_user, obj=run,
                  after={"fiscal_year": year.fiscal_year, "kind": kind,
                         "agency": agency.code if agency else None})
-    from .tasks import compute
-
-    transaction.on_commit(lambda: compute.delay(run.pk))
     return run
 
 

@@ -39,7 +39,7 @@ from openita.surveys.models import SurveyLink
 from openita.surveys.services import link_for
 
 from . import demo_names as names
-from . import demo_oit
+from . import demo_oit, demo_results
 from .models import AuditAction
 
 DEMO_PASSWORD = "openita-demo"
@@ -127,6 +127,7 @@ class DemoResult:
     demo_agency: str = ""
     survey_agency: str = ""
     oit: list[str] = field(default_factory=list)
+    results: list[str] = field(default_factory=list)
 
 
 def allocate(total: int) -> dict[str, int]:
@@ -470,11 +471,12 @@ def generate(agency_count: int, seed: int, today: dt.date | None = None) -> Demo
     by_email = {u.email: u for u in User.objects.filter(email__in=personas.values())}
     oit = demo_oit.build(year, demo, demo_oit.Cast(consultant=by_email[personas["consultant"]],
                                                    lead=by_email[personas["lead"]]))
+    results = demo_results.build(year, last, by_email[personas["nacc"]], seed)
     audit.record(AuditAction.DEMO_GENERATE, actor=DEMO_ACTOR, object_type="demo",
                  after={"agencies": len(agencies), "seed": seed, "users": user_count})
     return DemoResult(agencies=len(agencies), users=user_count, year=year.fiscal_year,
                       personas=personas, demo_agency=f"{demo.code} {demo.name_th}",
-                      survey_agency=survey_agency, oit=oit)
+                      survey_agency=survey_agency, oit=oit, results=results.lines())
 
 
 def _survey_demo(agency: Agency, year: AssessmentYear) -> str:

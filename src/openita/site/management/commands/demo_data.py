@@ -34,6 +34,10 @@ class Command(BaseCommand):
         )
         print_personas(self.stdout, result.personas, result.demo_agency, result.survey_agency)
         print_oit(self.stdout, result.oit)
+        if result.results:
+            self.stdout.write("Results:")
+            for line in result.results:
+                self.stdout.write(f"  {line}")
 
 
 def print_personas(out, personas: dict[str, str], demo_agency: str, survey: str = "") -> None:
