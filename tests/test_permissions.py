@@ -318,6 +318,15 @@ EXPECTATIONS: dict[str, list[Case]] = {
                              get=404)],
     "portal:kind": [Case(lambda w: {**_year(w), "kind": "sao"}, EVERYONE, get=404)],
     "portal:agency": [Case(lambda w: {"code": w.agency_a.code}, EVERYONE)],
+    # the open-data API: the same for everyone, published years only (none in this world)
+    "api:api-root": [Case(_nothing, EVERYONE, get=404)],  # no page of its own
+    "api:openapi-json": [Case(_nothing, EVERYONE)],
+    "api:years": [Case(_nothing, EVERYONE)],
+    "api:year_results": [Case(_year, EVERYONE, get=404)],
+    "api:agency_result": [Case(lambda w: {**_year(w), "agency_code": w.agency_a.code},
+                               EVERYONE, get=404)],
+    "api:agency_history": [Case(lambda w: {"agency_code": w.agency_a.code}, EVERYONE)],
+    "api:indicators": [Case(_year, EVERYONE, get=404)],
     # years and their calendars
     "calendars:list": [Case(_nothing, ROLES)],
     "calendars:new": [_form(_nothing, NACC, post=302, data=_posting(fiscal_year=2571))],

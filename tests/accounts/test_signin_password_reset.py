@@ -85,7 +85,7 @@ def test_a_new_password_ends_the_other_sessions_of_the_person(world, client, cli
     response = fresh.get(_link(), follow=True)
     fresh.post(response.redirect_chain[-1][0],
                {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    response = other.get(reverse("site:home"))
+    response = other.get(reverse("accounts:password"))  # a page for the signed-in only
     assert response.status_code == 302 and response["Location"].startswith(
         reverse("accounts:login"))
 

@@ -69,11 +69,11 @@ def run_now(year: AssessmentYear, kind: str, *, acting_user: User,
             agency: Agency | None = None) -> ComputationRun:
     """The same computation, run here and now: for the command line and the demo, never
     for a request."""
-    with transaction.atomic():
-        run = _new_run(year, kind, acting_user=acting_user, agency=agency)
+    run = _new_run(year, kind, acting_user=acting_user, agency=agency)
     return execute(run.pk)
 
 
+@transaction.atomic
 def _new_run(year: AssessmentYear, kind: str, *, acting_user: User,
              agency: Agency | None) -> ComputationRun:
     require(acting_user, "results.compute")

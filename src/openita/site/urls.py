@@ -8,6 +8,7 @@ from openita.accounts import urls as account_urls
 from openita.agencies import urls as agency_urls
 from openita.calendars import urls as calendar_urls
 from openita.disclosure import urls as disclosure_urls
+from openita.results.api import api as results_api
 from openita.surveys import urls as survey_urls
 
 from . import views
@@ -40,4 +41,5 @@ urlpatterns = [
     path("oit/", include("openita.disclosure.urls")),
     path("results/", include("openita.results.urls")),
     path("ita/", include("openita.results.portal_urls")),
+    path("api/v1/", results_api.urls),
 ]
