@@ -318,6 +318,9 @@ EXPECTATIONS: dict[str, list[Case]] = {
                              get=404)],
     "portal:kind": [Case(lambda w: {**_year(w), "kind": "sao"}, EVERYONE, get=404)],
     "portal:agency": [Case(lambda w: {"code": w.agency_a.code}, EVERYONE)],
+    "portal:opendata": [Case(_year, EVERYONE, get=404)],
+    "portal:opendata_file": [Case(lambda w: {**_year(w), "name": name}, EVERYONE, get=404)
+                             for name in ("results", "oit", "responses-iit")],
     # the open-data API: the same for everyone, published years only (none in this world)
     "api:api-root": [Case(_nothing, EVERYONE, get=404)],  # no page of its own
     "api:openapi-json": [Case(_nothing, EVERYONE)],

@@ -3,16 +3,12 @@ endpoint answering as its own OpenAPI document says (schemathesis)."""
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from django.test import TestCase
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
-from openita.results import publication
-from tests.results.test_computation import confirmed  # noqa: F401  (the fixture)
-from tests.results.test_portal import computed
+from tests.results.conftest import computed
 
 
 def endpoints(world) -> list[str]:
@@ -21,14 +17,6 @@ def endpoints(world) -> list[str]:
             f"/api/v1/years/{fy}/results/{world.agency_a.code}",
             f"/api/v1/agencies/{world.agency_a.code}/results",
             f"/api/v1/years/{fy}/indicators"]
-
-
-@pytest.fixture
-def published(confirmed):  # noqa: F811
-    confirmed.result = computed(confirmed)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        publication.publish(confirmed.year, acting_user=confirmed.nacc)
-    return confirmed
 
 
 def test_no_endpoint_tells_a_result_before_its_year_is_published(confirmed, client):  # noqa: F811

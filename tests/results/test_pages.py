@@ -6,10 +6,9 @@ from django.urls import reverse
 
 from openita.core.models import AuditEntry
 from openita.results.models import AgencyResult, ComputationRun, Publication, RunState
-from tests.results.test_computation import confirmed  # noqa: F401  (the fixture)
 
 
-def test_nacc_computes_the_final_results_and_publishes_them(confirmed, client_for,  # noqa: F811
+def test_nacc_computes_the_final_results_and_publishes_them(confirmed, client_for,
                                                             django_capture_on_commit_callbacks):
     client = client_for(confirmed.nacc)
     year = confirmed.year.fiscal_year
@@ -44,7 +43,7 @@ def test_nacc_computes_the_final_results_and_publishes_them(confirmed, client_fo
     assert ComputationRun.objects.count() == 1
 
 
-def test_a_re_run_for_one_agency_and_an_unknown_code(confirmed, client_for,  # noqa: F811
+def test_a_re_run_for_one_agency_and_an_unknown_code(confirmed, client_for,
                                                      django_capture_on_commit_callbacks):
     client = client_for(confirmed.nacc)
     year = confirmed.year.fiscal_year

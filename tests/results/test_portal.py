@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.test import TestCase
 from django.urls import reverse
 
-from openita.results import computation, publication
+from openita.results import publication
 from openita.results.models import ResultKind
-from tests.results.test_computation import confirmed  # noqa: F401  (the fixture)
+from tests.results.conftest import computed
 from tests.results.test_past_import import csv_file, row
 
 
@@ -20,14 +20,6 @@ def public_urls(world) -> list[str]:
             reverse("portal:kind", args=[fy, "sao"]),
             reverse("portal:agency", args=[world.agency_a.code]),
             reverse("portal:search") + "?q=หนองบัว"]
-
-
-def computed(world, kind=ResultKind.FINAL):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        computation.request_run(world.year, kind, acting_user=world.nacc)
-    from openita.results.models import AgencyResult
-
-    return AgencyResult.objects.get(agency=world.agency_a, kind=kind)
 
 
 def test_nothing_of_a_year_is_public_before_it_is_published(confirmed, client):  # noqa: F811

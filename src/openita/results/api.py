@@ -66,7 +66,7 @@ class Filters(Schema):
     province: str | None = None
     agency_type: str | None = None
     limit: int = Field(100, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class IndicatorOut(Schema):

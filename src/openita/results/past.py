@@ -40,8 +40,10 @@ from .models import AgencyResult, AuditAction, Publication, ResultKind
 
 INSTRUMENT_COLUMNS = ["iit", "eit", "oit"]
 INDICATOR_COLUMNS = [f"indicator_{n}" for n in range(1, 11)]
+# Read for people, ignored by the import: the open-data file of results carries them.
+DESCRIPTIVE_COLUMNS = ["agency_name_th", "agency_type", "province_code"]
 COLUMNS = ["agency_code", "fiscal_year", "framework", *INSTRUMENT_COLUMNS,
-           *INDICATOR_COLUMNS, "total", "rating"]
+           *INDICATOR_COLUMNS, "total", "rating", *DESCRIPTIVE_COLUMNS]
 REQUIRED = {"agency_code", "fiscal_year", "framework", "total"}
 ROUNDING = Fraction(1, 100)
 ENGINE_WORDS = {

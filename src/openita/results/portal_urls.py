@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:fiscal_year>/province/<str:code>/", views.province_page, name="province"),
     path("<int:fiscal_year>/type/<str:kind>/", views.kind_page, name="kind"),
     path("agency/<str:code>/", views.agency_page, name="agency"),
+    path("<int:fiscal_year>/open-data/", views.opendata_page, name="opendata"),
+    path("<int:fiscal_year>/open-data/<str:name>.csv", views.opendata_file,
+         name="opendata_file"),
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -12,7 +12,7 @@ from openita.agencies.models import Agency, Province
 from openita.calendars.models import AssessmentYear
 from openita.core.vocabulary import AgencyKind
 
-from . import portal
+from . import opendata, portal
 
 
 def _language() -> str:
@@ -97,3 +97,33 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if len(found) == 1 and text:
         return redirect("portal:agency", code=found[0].code)
     return render(request, "portal/search.html", {"q": text[:100], "found": found})
+
+
+OPEN_FILES = {"results": "results", "oit": "oit", "responses-iit": "IIT",
+              "responses-eit": "EIT"}
+
+
+@require_GET
+def opendata_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
+    """The year's open data, and how to recompute a published score from it."""
+    year = _year(fiscal_year)
+    example = opendata.worked_example(year)
+    return render(request, "portal/opendata.html", {
+        "year": year, "example": example, "minimum": opendata.MIN_RESPONSES,
+        "computed": opendata.has_microdata(year)})
+
+
+@require_GET
+def opendata_file(request: HttpRequest, fiscal_year: int, name: str) -> StreamingHttpResponse:
+    year = _year(fiscal_year)
+    if name not in OPEN_FILES or (name != "results" and not opendata.has_microdata(year)):
+        raise Http404
+    if name == "results":
+        lines = opendata.results_csv(year)
+    elif name == "oit":
+        lines = opendata.oit_csv(year)
+    else:
+        lines = opendata.responses_csv(year, OPEN_FILES[name])
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="ita-{fiscal_year}-{name}.csv"')
+    return response
