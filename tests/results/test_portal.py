@@ -70,3 +70,12 @@ def test_search_understands_the_type_prefix_with_or_without_a_space(world, clien
     assert none.status_code == 200 and "ไม่พบ" in none.content.decode()
     both = client.get(reverse("portal:search"), {"q": "อบต."})
     assert both.status_code == 200 and "ป่าตอง" in both.content.decode()
+
+
+def test_search_text_that_cannot_be_a_name_is_an_error_not_a_failed_query(world, client):
+    # PostgreSQL refuses a NUL byte in a query; the page says what is wrong instead.
+    for text in ("หนอง\x00บัว", "\x1b[31m", "ก" * 101):
+        response = client.get(reverse("portal:search"), {"q": text})
+        assert response.status_code == 200, repr(text)
+        page = response.content.decode()
+        assert 'role="alert"' in page and "ป่าตอง" not in page

@@ -20,3 +20,10 @@ class ComputeForm(SafeTextMixin, forms.Form):
 
 class PastResultsForm(SafeTextMixin, forms.Form):
     file = forms.FileField(label=_("File (CSV or XLSX)"))
+
+
+class PortalSearchForm(SafeTextMixin, forms.Form):
+    """The public search box: text that cannot be a name (control characters, a NUL byte
+    that PostgreSQL refuses) is an error shown on the page, never a failed query."""
+
+    q = forms.CharField(label=_("Find an agency"), required=False, max_length=100)

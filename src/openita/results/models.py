@@ -89,7 +89,7 @@ class AgencyResult(models.Model):
     # None while an instrument is still missing (a provisional result).
     total = models.DecimalField(_("total"), max_digits=5, decimal_places=2, null=True,
                                 blank=True)
-    rating = models.CharField(_("rating"), max_length=8, blank=True)
+    rating = models.CharField(_("rating"), max_length=32, blank=True)
     computed_at = models.DateTimeField()
     run = models.ForeignKey(ComputationRun, on_delete=models.SET_NULL, null=True,
                             blank=True, related_name="results")

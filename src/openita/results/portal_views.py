@@ -13,6 +13,7 @@ from openita.calendars.models import AssessmentYear
 from openita.core.vocabulary import AgencyKind
 
 from . import opendata, portal
+from .forms import PortalSearchForm
 
 
 def _language() -> str:
@@ -92,11 +93,12 @@ def agency_page(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "")
+    form = PortalSearchForm(request.GET)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
     found = portal.search(text)
     if len(found) == 1 and text:
         return redirect("portal:agency", code=found[0].code)
-    return render(request, "portal/search.html", {"q": text[:100], "found": found})
+    return render(request, "portal/search.html", {"q": text, "found": found, "form": form})
 
 
 OPEN_FILES = {"results": "results", "oit": "oit", "responses-iit": "IIT",
