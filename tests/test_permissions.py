@@ -309,6 +309,8 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "results:publish": [Case(_year, NACC, post=200, changes=NOBODY)],
     "results:run": [Case(lambda w: {"run_id": w.run.pk}, NACC)],
     "results:import_past": [_form(_nothing, NACC, post=200)],  # no file: the form again
+    "results:scope_index": [Case(_nothing, OVERSEERS)],
+    "results:scope": [Case(_year, OVERSEERS, get=404)],  # the world's year: not published
     # the public portal: the same for everyone; the world's year is not published, so its
     # pages are not found (tests/results/test_portal.py checks them after publication)
     "portal:home": [Case(_nothing, EVERYONE)],
@@ -319,7 +321,8 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "portal:kind": [Case(lambda w: {**_year(w), "kind": "sao"}, EVERYONE, get=404)],
     "portal:agency": [Case(lambda w: {"code": w.agency_a.code}, EVERYONE)],
     "portal:opendata": [Case(_year, EVERYONE, get=404)],
-    "portal:opendata_file": [Case(lambda w: {**_year(w), "name": name}, EVERYONE, get=404)
+    "portal:opendata_file": [Case(lambda w, name=name: {**_year(w), "name": name}, EVERYONE,
+                                  get=404)
                              for name in ("results", "oit", "responses-iit")],
     # the open-data API: the same for everyone, published years only (none in this world)
     "api:api-root": [Case(_nothing, EVERYONE, get=404)],  # no page of its own

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import rules
 
-from openita.accounts.predicates import is_nacc_admin
+from openita.accounts.predicates import is_consultant, is_nacc_admin, is_oversight
 
 rules.add_perm("results.compute", is_nacc_admin)
 rules.add_perm("results.view_unpublished", is_nacc_admin)
 rules.add_perm("results.publish", is_nacc_admin)
 rules.add_perm("results.import_past", is_nacc_admin)
+# Results across a scope (published years only): NACC, oversight bodies, consultants.
+rules.add_perm("results.view_scope", is_nacc_admin | is_oversight | is_consultant)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:fiscal_year>/publish/", views.publish, name="publish"),
     path("runs/<int:run_id>/", views.run_status, name="run"),
     path("import/", views.import_past, name="import_past"),
+    path("scope/", views.scope_index, name="scope_index"),
+    path("scope/<int:fiscal_year>/", views.scope, name="scope"),
 ]

@@ -26,7 +26,7 @@ from openita.core.web import attempt, posted, posted_files
 from openita.frameworks import services as frameworks
 from openita.frameworks.schema import Framework
 
-from . import computation, past, publication, selectors
+from . import computation, dashboard, past, portal, publication, selectors
 from .forms import ComputeForm, PastResultsForm
 from .models import ComputationRun, Publication, ResultKind
 
@@ -209,3 +209,34 @@ def import_past(request: AuthenticatedRequest) -> HttpResponse:
                 return redirect("results:import_past")
     return render(request, "results/import_past.html", {
         "form": form, "outcome": outcome, "columns": past.COLUMNS})
+
+
+SCOPE_GROUPINGS = {"province": gettext_lazy("Province"), "ministry": gettext_lazy("Ministry"),
+                   "kind": gettext_lazy("Agency type")}
+
+
+@login_required
+def scope(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
+    """The published results of the agencies in the person's scope, grouped, with the
+    change from the previous published year and the biggest drops and rises."""
+    require(request.user, "results.view_scope")
+    year = portal.published_year(fiscal_year)
+    if year is None:
+        raise Http404
+    by = request.GET.get("by", "province")
+    by = by if by in SCOPE_GROUPINGS else "province"
+    groups, drops, rises = dashboard.rows(request.user, year, by)
+    before = dashboard.previous_year(year)
+    return render(request, "results/scope.html", {
+        "year": year, "by": by, "groupings": SCOPE_GROUPINGS.items(), "groups": groups,
+        "drops": drops, "rises": rises, "before": before,
+        "years": [y.fiscal_year for y in portal.published_years()]})
+
+
+@login_required
+def scope_index(request: AuthenticatedRequest) -> HttpResponse:
+    require(request.user, "results.view_scope")
+    years = portal.published_years()
+    if not years:
+        return render(request, "results/scope.html", {"year": None})
+    return redirect("results:scope", fiscal_year=years[0].fiscal_year)
