@@ -7,9 +7,10 @@ fiscal year (ปีงบประมาณ) 2568 runs from 1 October 2024 to 30
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
-from pythainlp.util import thai_strftime
+from pythainlp.util import arabic_digit_to_thai_digit, thai_strftime
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
@@ -60,3 +61,21 @@ def format_datetime(value: dt.datetime | None, language: str) -> str:
     local = value.astimezone(BANGKOK) if value.tzinfo else value
     suffix = " น." if language.startswith("th") else ""
     return f"{format_date(local, language)} {local:%H:%M}{suffix}"
+
+
+# Spans whose digits must never become Thai digits: URLs, e-mails and Latin codes (O1, IIT).
+_PROTECTED = re.compile(r"(https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|[A-Za-z]+\d[\w-]*)")
+
+
+def with_digits(text: str, thai: bool) -> str:
+    """``text`` in the document's digit system, leaving URLs, e-mails and codes alone."""
+    if not thai:
+        return text
+    parts = _PROTECTED.split(text)
+    return "".join(p if i % 2 else arabic_digit_to_thai_digit(p) for i, p in enumerate(parts))
+
+
+def thai_long_date(day: dt.date, thai: bool = False) -> str:
+    """``31 พฤษภาคม พ.ศ. 2570``: the form of official date lines (never ``เดือน…``)."""
+    moment = dt.datetime(day.year, day.month, day.day)
+    return with_digits(thai_strftime(moment, "%-d %B พ.ศ. %Y"), thai)

@@ -9,32 +9,23 @@ block the executive signs by hand.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
-import fontpkg_sarabun
 import segno
 from django.template.loader import render_to_string
 from django.utils import timezone
-from pythainlp.util import arabic_digit_to_thai_digit, normalize, thai_strftime
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from pythainlp.util import normalize
 
 from openita.agencies.models import Agency, AgencyKind
 from openita.calendars import services as calendar
 from openita.calendars.models import Enrolment
+from openita.core.pdf import font_uris, write_pdf
+from openita.core.thaidates import thai_long_date, with_digits
 
 from .services import PHASES
 
-FONT_DIR = Path(fontpkg_sarabun.__file__).resolve().parent / "files"
-# Sarabun Light has the stroke weight of TH SarabunPSK Regular; SemiBold stands in for Bold.
-FONT_FILES = {"regular": FONT_DIR / "Sarabun-Light.ttf", "bold": FONT_DIR / "Sarabun-SemiBold.ttf"}
 INSTRUMENTS = ("iit", "eit")
 
-# Spans whose digits must never become Thai digits: URLs, e-mails and Latin codes (O1, IIT).
-_PROTECTED = re.compile(r"(https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|[A-Za-z]+\d[\w-]*)")
 
 
 @dataclass(frozen=True)
@@ -49,20 +40,6 @@ class Announcement:
     issued_on: dt.date
     needs_access_code: bool = False
     thai_digits: bool = False
-
-
-def with_digits(text: str, thai: bool) -> str:
-    """``text`` in the document's digit system, leaving URLs, e-mails and codes alone."""
-    if not thai:
-        return text
-    parts = _PROTECTED.split(text)
-    return "".join(p if i % 2 else arabic_digit_to_thai_digit(p) for i, p in enumerate(parts))
-
-
-def thai_long_date(day: dt.date, thai: bool = False) -> str:
-    """``31 พฤษภาคม พ.ศ. 2570``: the form of official date lines (never ``เดือน…``)."""
-    moment = dt.datetime(day.year, day.month, day.day)
-    return with_digits(thai_strftime(moment, "%-d %B พ.ศ. %Y"), thai)
 
 
 def executive_position(agency: Agency) -> str:
@@ -118,25 +95,14 @@ def render_html(announcement: Announcement) -> str:
         "closes": thai_long_date(a.closes_on, digits) if a.closes_on else "",
         "issued": thai_long_date(a.issued_on, digits),
         "qr": segno.make(a.link, error="m").svg_data_uri(omitsize=True, border=0),
-        "fonts": {weight: path.as_uri() for weight, path in FONT_FILES.items()},
+        "fonts": font_uris(),
         "page_counter": "thai" if digits else "decimal",
     })
 
 
-class LocalOnly(URLFetcher):
-    """Lets WeasyPrint read the packaged fonts and data URIs, and nothing else (no network)."""
-
-    def fetch(self, url: str, headers: dict | None = None):
-        if url.startswith("data:") or url.startswith(FONT_DIR.as_uri() + "/"):
-            return super().fetch(url, headers)
-        raise ValueError(f"announcement may not fetch {url}")
-
-
 def render_pdf(announcement: Announcement) -> bytes:
     """The announcement as PDF bytes (A4, Sarabun embedded)."""
-    fonts = FontConfiguration()
-    html = HTML(string=render_html(announcement), url_fetcher=LocalOnly())
-    return html.write_pdf(font_config=fonts)
+    return write_pdf(render_html(announcement))
 
 
 def filename_of(agency: Agency, announcement: Announcement) -> str:

@@ -12,12 +12,9 @@ import logging
 
 import segno
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from openita.agencies.models import Agency
-
-from .announcement import FONT_FILES, LocalOnly
+from openita.core.pdf import font_uris, write_pdf
 
 log = logging.getLogger(__name__)
 ACROSS, PER_PAGE = 3, 21  # three across, seven down
@@ -33,12 +30,11 @@ def render_html(agency: Agency, fiscal_year: int, link: str, codes: list[str]) -
                    for i in range(0, len(codes), PER_PAGE)],
         # A PNG: WeasyPrint draws an SVG anew for every slip, 30 times slower for 250 slips.
         "qr": segno.make(link, error="m").png_data_uri(scale=8, border=0),
-        "fonts": {weight: path.as_uri() for weight, path in FONT_FILES.items()}})
+        "fonts": font_uris()})
 
 
 def render_pdf(agency: Agency, fiscal_year: int, link: str, codes: list[str]) -> bytes:
-    html = HTML(string=render_html(agency, fiscal_year, link, codes), url_fetcher=LocalOnly())
-    return html.write_pdf(font_config=FontConfiguration())
+    return write_pdf(render_html(agency, fiscal_year, link, codes))
 
 
 def pdf_data_uri(agency: Agency, fiscal_year: int, link: str, codes: list[str]) -> str | None:

@@ -43,3 +43,10 @@ def localized(context: template.Context, obj: object, field: str) -> str:
     if (get_language() or "th").startswith("th"):
         return thai
     return getattr(obj, f"{field}_en", "") or thai
+
+
+@register.filter
+def digits(value: object, thai: bool) -> str:
+    """``value`` as text in Thai digits when ``thai`` (URLs, e-mails and codes keep theirs):
+    the optional digit system of official documents."""
+    return thaidates.with_digits("" if value is None else str(value), bool(thai))
