@@ -311,6 +311,13 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "results:import_past": [_form(_nothing, NACC, post=200)],  # no file: the form again
     "results:scope_index": [Case(_nothing, OVERSEERS)],
     "results:scope": [Case(_year, OVERSEERS, get=404)],  # the world's year: not published
+    # An agency's report: the world's year has no final result, so not found for everyone
+    # signed in (tests/results/test_report.py reads it before and after publication).
+    "results:reports": [Case(_nothing, SIGNED_IN)],  # the reports of what each one sees
+    "results:report": [Case(lambda w: {**_year(w), "code": w.agency_a.code}, SIGNED_IN,
+                            get=404)],
+    "results:report_pdf": [Case(lambda w: {**_year(w), "code": w.agency_a.code}, SIGNED_IN,
+                                get=404)],
     # the public portal: the same for everyone; the world's year is not published, so its
     # pages are not found (tests/results/test_portal.py checks them after publication)
     "portal:home": [Case(_nothing, EVERYONE)],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "results"
 # NACC's pages of the results, under /results/.
@@ -15,4 +15,9 @@ urlpatterns = [
     path("import/", views.import_past, name="import_past"),
     path("scope/", views.scope_index, name="scope_index"),
     path("scope/<int:fiscal_year>/", views.scope, name="scope"),
+    path("reports/", report_views.reports_index, name="reports"),
+    path("<int:fiscal_year>/agency/<str:code>/report/", report_views.report_page,
+         name="report"),
+    path("<int:fiscal_year>/agency/<str:code>/report.pdf", report_views.report_pdf,
+         name="report_pdf"),
 ]
