@@ -307,6 +307,11 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "results:table_export": [Case(lambda w: {**_year(w), "fmt": "xlsx"}, NACC),
                              Case(lambda w: {**_year(w), "fmt": "csv"}, NACC)],
     "results:publish": [Case(_year, NACC, post=200, changes=NOBODY)],
+    # award categories: NACC only; an empty form is the form again with its errors
+    "results:awards": [Case(_year, NACC, post=200, data=lambda w: {}, changes=NOBODY)],
+    "results:award_remove": [Case(lambda w: {**_year(w), "category_id": 999999}, NACC,
+                                  get=REFUSED, post=404)],
+    "results:awards_pdf": [Case(_year, NACC)],
     "results:run": [Case(lambda w: {"run_id": w.run.pk}, NACC)],
     "results:import_past": [_form(_nothing, NACC, post=200)],  # no file: the form again
     "results:scope_index": [Case(_nothing, OVERSEERS)],

@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openita.core.forms import SafeTextMixin
+from openita.core.vocabulary import AgencyKind
 
-from .models import ResultKind
+from .models import AwardRule, ResultKind
 
 
 class ComputeForm(SafeTextMixin, forms.Form):
@@ -27,3 +28,16 @@ class PortalSearchForm(SafeTextMixin, forms.Form):
     that PostgreSQL refuses) is an error shown on the page, never a failed query."""
 
     q = forms.CharField(label=_("Find an agency"), required=False, max_length=100)
+
+
+class AwardCategoryForm(SafeTextMixin, forms.Form):
+    name_th = forms.CharField(label=_("Name (Thai)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
+    rule = forms.ChoiceField(label=_("Who is in"), choices=AwardRule.choices)
+    top = forms.IntegerField(label=_("How many of each agency type"), required=False,
+                             min_value=1, max_value=1000)
+    min_total = forms.DecimalField(label=_("Lowest total"), required=False, min_value=0,
+                                   max_value=100, decimal_places=2, max_digits=5)
+    kinds = forms.MultipleChoiceField(
+        label=_("Agency types (none ticked: every type)"), required=False,
+        choices=AgencyKind.choices, widget=forms.CheckboxSelectMultiple)

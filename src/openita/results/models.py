@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from openita.core import audit
@@ -126,3 +127,41 @@ class AuditAction(models.TextChoices):
     COMPUTED = "results.computed", _("Results computed")
     PUBLISH = "results.publish", _("Results published")
     IMPORT_PAST = "results.import_past", _("Results of past years imported")
+    AWARD_DEFINE = "results.award_define", _("Award category defined")
+    AWARD_REMOVE = "results.award_remove", _("Award category removed")
+
+
+class AwardRule(models.TextChoices):
+    TOP_PER_KIND = "top_per_kind", _("The top agencies of each agency type")
+    MIN_TOTAL = "min_total", _("Every agency at or above a total")
+
+
+class AwardCategory(models.Model):
+    """A category of NACC's awards for a year: who is in it follows from the year's final
+    results by its rule, never by hand."""
+
+    year = models.ForeignKey("calendars.AssessmentYear", on_delete=models.PROTECT,
+                             related_name="award_categories")
+    name_th = models.CharField(_("name (Thai)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    rule = models.CharField(_("rule"), max_length=16, choices=AwardRule.choices)
+    # TOP_PER_KIND: how many of each type (ties at the last place are all in);
+    # MIN_TOTAL: the lowest total that is in.
+    top = models.PositiveSmallIntegerField(_("how many of each type"), null=True, blank=True)
+    min_total = models.DecimalField(_("lowest total"), max_digits=5, decimal_places=2,
+                                    null=True, blank=True)
+    kinds = models.JSONField(_("agency types"), default=list, blank=True)  # [] = every type
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "id"]
+        verbose_name = _("award category")
+        constraints = [
+            models.CheckConstraint(name="award_rule_has_its_figure", condition=(
+                Q(rule="top_per_kind", top__gte=1) | Q(rule="min_total", min_total__gte=0))),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_th

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import award_views, report_views, views
 
 app_name = "results"
 # NACC's pages of the results, under /results/.
@@ -15,6 +15,10 @@ urlpatterns = [
     path("import/", views.import_past, name="import_past"),
     path("scope/", views.scope_index, name="scope_index"),
     path("scope/<int:fiscal_year>/", views.scope, name="scope"),
+    path("<int:fiscal_year>/awards/", award_views.award_list, name="awards"),
+    path("<int:fiscal_year>/awards/<int:category_id>/remove/", award_views.award_remove,
+         name="award_remove"),
+    path("<int:fiscal_year>/awards.pdf", award_views.award_pdf, name="awards_pdf"),
     path("reports/", report_views.reports_index, name="reports"),
     path("<int:fiscal_year>/agency/<str:code>/report/", report_views.report_page,
          name="report"),
