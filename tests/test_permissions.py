@@ -312,6 +312,14 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "results:award_remove": [Case(lambda w: {**_year(w), "category_id": 999999}, NACC,
                                   get=REFUSED, post=404)],
     "results:awards_pdf": [Case(_year, NACC)],
+    # news and documents: NACC writes; an empty form is the form again with its errors
+    "results:news": [Case(_nothing, NACC)],
+    "results:news_new": [Case(_nothing, NACC, post=200, data=lambda w: {}, changes=NOBODY)],
+    "results:news_edit": [Case(lambda w: {"post_id": 999999}, NACC, get=404, post=404)],
+    "results:news_publish": [Case(lambda w: {"post_id": 999999}, NACC, get=REFUSED,
+                                  post=404)],
+    "results:news_withdraw": [Case(lambda w: {"post_id": 999999}, NACC, get=REFUSED,
+                                   post=404)],
     "results:run": [Case(lambda w: {"run_id": w.run.pk}, NACC)],
     "results:import_past": [_form(_nothing, NACC, post=200)],  # no file: the form again
     "results:scope_index": [Case(_nothing, OVERSEERS)],
@@ -326,6 +334,10 @@ EXPECTATIONS: dict[str, list[Case]] = {
     # the public portal: the same for everyone; the world's year is not published, so its
     # pages are not found (tests/results/test_portal.py checks them after publication)
     "portal:home": [Case(_nothing, EVERYONE)],
+    "portal:news": [Case(_nothing, EVERYONE)],
+    "portal:news_post": [Case(lambda w: {"post_id": 999999}, EVERYONE, get=404)],
+    "portal:news_file": [Case(lambda w: {"post_id": 999999, "attachment_id": 1}, EVERYONE,
+                              get=404)],
     "portal:search": [Case(_nothing, EVERYONE)],
     "portal:year": [Case(_year, EVERYONE, get=404)],
     "portal:province": [Case(lambda w: {**_year(w), "code": w.province_p.code}, EVERYONE,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -41,3 +43,30 @@ class AwardCategoryForm(SafeTextMixin, forms.Form):
     kinds = forms.MultipleChoiceField(
         label=_("Agency types (none ticked: every type)"), required=False,
         choices=AgencyKind.choices, widget=forms.CheckboxSelectMultiple)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented way)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class NewsPostForm(SafeTextMixin, forms.Form):
+    title_th = forms.CharField(label=_("Title (Thai)"), max_length=300)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300, required=False)
+    body_th = forms.CharField(label=_("Text (Thai)"), widget=forms.Textarea, max_length=20000)
+    body_en = forms.CharField(label=_("Text (English)"), widget=forms.Textarea,
+                              max_length=20000, required=False)
+    documents = MultipleFileField(label=_("Attach documents (PDF, Word, Excel, JPEG, PNG; up "
+                                      "to 10 MB each)"), required=False)

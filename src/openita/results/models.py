@@ -129,6 +129,9 @@ class AuditAction(models.TextChoices):
     IMPORT_PAST = "results.import_past", _("Results of past years imported")
     AWARD_DEFINE = "results.award_define", _("Award category defined")
     AWARD_REMOVE = "results.award_remove", _("Award category removed")
+    NEWS_SAVE = "results.news_save", _("News post saved")
+    NEWS_PUBLISH = "results.news_publish", _("News post published")
+    NEWS_WITHDRAW = "results.news_withdraw", _("News post withdrawn from the public page")
 
 
 class AwardRule(models.TextChoices):
@@ -165,3 +168,41 @@ class AwardCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name_th
+
+
+class NewsPost(models.Model):
+    """News and documents NACC posts for the public home page; a draft until published."""
+
+    title_th = models.CharField(_("title (Thai)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    body_th = models.TextField(_("text (Thai)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("news post")
+
+    def __str__(self) -> str:
+        return self.title_th
+
+
+class NewsAttachment(models.Model):
+    """A document attached to a news post, kept through the storage API."""
+
+    post = models.ForeignKey(NewsPost, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="news/%Y/")
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+
+    def __str__(self) -> str:
+        return self.name

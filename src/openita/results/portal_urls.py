@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import news_views
 from . import portal_views as views
 
 app_name = "portal"
@@ -7,6 +8,10 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search_page, name="search"),
+    path("news/", news_views.public_list, name="news"),
+    path("news/<int:post_id>/", news_views.public_post, name="news_post"),
+    path("news/<int:post_id>/files/<int:attachment_id>/", news_views.public_file,
+         name="news_file"),
     path("<int:fiscal_year>/", views.year_page, name="year"),
     path("<int:fiscal_year>/province/<str:code>/", views.province_page, name="province"),
     path("<int:fiscal_year>/type/<str:kind>/", views.kind_page, name="kind"),

@@ -14,6 +14,7 @@ from openita.core.vocabulary import AgencyKind
 
 from . import opendata, portal
 from .forms import PortalSearchForm
+from .models import NewsPost
 
 
 def _language() -> str:
@@ -32,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The latest published year; a search box either way."""
     years = portal.published_years()
     if not years:
-        return render(request, "portal/empty.html", {})
+        return render(request, "portal/empty.html", {"news": _news()})
     return year_page(request, years[0].fiscal_year)
 
 
@@ -44,7 +45,13 @@ def year_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
         "year": year, "summary": portal.summary(year, language),
         "years": [y.fiscal_year for y in portal.published_years()],
         "provinces": portal.provinces_with_results(year),
-        "kinds": [(k.value, k.label) for k in AgencyKind]})
+        "kinds": [(k.value, k.label) for k in AgencyKind], "news": _news()})
+
+
+def _news() -> list[NewsPost]:
+    """The latest published news for the home page."""
+    return list(NewsPost.objects.filter(published_at__isnull=False).only(
+        "title_th", "title_en", "published_at").order_by("-published_at", "-id")[:3])
 
 
 @require_GET

@@ -14,3 +14,5 @@ rules.add_perm("results.import_past", is_nacc_admin)
 rules.add_perm("results.view_scope", is_nacc_admin | is_oversight | is_consultant)
 # Award categories and their lists (before and after publication): NACC.
 rules.add_perm("results.awards", is_nacc_admin)
+# News and documents on the public home page: NACC.
+rules.add_perm("results.news", is_nacc_admin)

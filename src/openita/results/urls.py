@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import award_views, report_views, views
+from . import award_views, news_views, report_views, views
 
 app_name = "results"
 # NACC's pages of the results, under /results/.
@@ -19,6 +19,11 @@ urlpatterns = [
     path("<int:fiscal_year>/awards/<int:category_id>/remove/", award_views.award_remove,
          name="award_remove"),
     path("<int:fiscal_year>/awards.pdf", award_views.award_pdf, name="awards_pdf"),
+    path("news/", news_views.manage_list, name="news"),
+    path("news/new/", news_views.edit, name="news_new"),
+    path("news/<int:post_id>/", news_views.edit, name="news_edit"),
+    path("news/<int:post_id>/publish/", news_views.publish, name="news_publish"),
+    path("news/<int:post_id>/withdraw/", news_views.withdraw, name="news_withdraw"),
     path("reports/", report_views.reports_index, name="reports"),
     path("<int:fiscal_year>/agency/<str:code>/report/", report_views.report_page,
          name="report"),
