@@ -13,7 +13,7 @@ from openita.agencies.models import Agency, AgencyKind, Province
 from openita.calendars import services as calendar
 from openita.calendars.models import Phase
 from openita.core.audit import verify_chain
-from openita.results.models import AgencyResult, Publication
+from openita.results.models import AgencyResult, AwardCategory, NewsPost, Publication
 from openita.site import demo
 
 
@@ -83,6 +83,10 @@ def test_the_demo_country_is_believable_and_ready_to_use():
     assert kinds == {(result.year - 2, "imported"), (result.year - 1, "final"),
                      (result.year, "provisional")}
     assert AgencyResult.objects.filter(year__fiscal_year=result.year - 1).count() == 200
+    # An award list of the published year, on the public home page as a news post.
+    post = NewsPost.objects.get(published_at__isnull=False)
+    assert post.attachments.get().file.read().startswith(b"%PDF")
+    assert AwardCategory.objects.get(year__fiscal_year=result.year - 1)
 
 
 @pytest.mark.django_db(transaction=True)

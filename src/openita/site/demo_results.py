@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from openita.accounts.models import User
@@ -25,8 +26,8 @@ from openita.disclosure.models import Answer, ItemState, Submission, SubmissionS
 from openita.frameworks import loader
 from openita.frameworks import services as frameworks
 from openita.frameworks.schema import Framework
-from openita.results import computation, publication
-from openita.results.models import ResultKind
+from openita.results import awards, computation, news, publication
+from openita.results.models import AwardRule, ResultKind
 from openita.results.past import COLUMNS, import_past_results
 from openita.scoring import as_json, score
 from openita.surveys.models import Response
@@ -64,9 +65,29 @@ def build(year: AssessmentYear, last: AssessmentYear, nacc: User, seed: int) -> 
     done = computation.run_now(last, ResultKind.FINAL, acting_user=nacc)
     publication.publish(last, acting_user=nacc)
     provisional = computation.run_now(year, ResultKind.PROVISIONAL, acting_user=nacc)
+    _awards_and_news(last, nacc)
     return DemoResults(last.fiscal_year - 1, past_rows, last.fiscal_year,
                        done.changed + done.unchanged, year.fiscal_year,
                        provisional.changed + provisional.unchanged)
+
+
+def _awards_and_news(year: AssessmentYear, nacc: User) -> None:
+    """An award category of the published year, and a news post on the public home page
+    with the award list attached (the PDF openita prints)."""
+    awards.define(year, name_th="หน่วยงานที่ได้คะแนนสูงสุด 3 อันดับแรกของแต่ละประเภท",
+                  name_en="The top three of each agency type", rule=AwardRule.TOP_PER_KIND,
+                  top=3, min_total=None, kinds=[], acting_user=nacc)
+    document = SimpleUploadedFile(f"ita-awards-{year.fiscal_year}.pdf",
+                                  awards.render_pdf(year), content_type="application/pdf")
+    post = news.save(None, {
+        "title_th": f"ประกาศผลการประเมิน ITA ประจำปีงบประมาณ พ.ศ. {year.fiscal_year}",
+        "title_en": f"ITA results of FY{year.fiscal_year} published",
+        "body_th": "ผลการประเมินของทุกหน่วยงานดูได้ที่หน้านี้ ค้นหาหน่วยงานด้วยชื่อ หรือเลือกดูตาม"
+                   "จังหวัดและประเภทหน่วยงาน รายชื่อหน่วยงานที่ได้รับรางวัลอยู่ในเอกสารแนบ",
+        "body_en": "Every agency's result is on this site: search by name or browse by province "
+                   "and agency type. The award list is attached."},
+        [document], acting_user=nacc)
+    news.publish(post, acting_user=nacc)
 
 
 def _levels(rng: random.Random, year: AssessmentYear) -> dict[int, float]:
