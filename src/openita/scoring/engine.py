@@ -20,6 +20,7 @@ No Django import: this module is the only place in openita that computes scores.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,16 +56,22 @@ class Breakdown:
     items: dict[str, bool] = field(default_factory=dict)
 
 
+def _cents(value: Fraction) -> int:
+    """The value in hundredths, rounded half-up (away from zero), in whole-number
+    arithmetic: floor(|v|·100 + ½) = (2·100·|p| + q) // 2q for v = p/q."""
+    num, den = value.numerator, value.denominator
+    whole = (200 * abs(num) + den) // (2 * den)
+    return whole if num >= 0 else -whole
+
+
 def round2(value: Fraction) -> Fraction:
     """Round half-up (away from zero) to 2 decimals, exactly."""
-    scaled = abs(value) * 100
-    whole = int(scaled + Fraction(1, 2))
-    return Fraction(whole if value >= 0 else -whole, 100)
+    return Fraction(_cents(value), 100)
 
 
 def fmt(value: Fraction) -> str:
     """A score as text with exactly 2 decimals: ``"81.45"``."""
-    cents = int(round2(value) * 100)
+    cents = _cents(value if value.__class__ is Fraction else Fraction(value))
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
@@ -167,12 +174,13 @@ def _checked_counts(framework: Framework, instrument: str, counted: Any
     if cells.keys() != values.keys():
         _explain_keys(f"{where}.cells", set(cells), set(values))
     counts: dict[str, Counter] = {}
+    as_text = _answers_as_text(framework, instrument)
     for key, per_answer in cells.items():
         if not isinstance(per_answer, Mapping):
             raise InvalidInput(f"{where}.cells.{key}", "must be an object of answers to counts")
         counter: Counter = Counter()
         for answer, count in per_answer.items():
-            given = _answer_key(answer, values[key])
+            given = _answer_key(answer, values[key], as_text[key])
             if given is None:
                 choices = ", ".join(str(a) for a in values[key])
                 raise InvalidInput(f"{where}.cells.{key}.{answer}",
@@ -188,14 +196,23 @@ def _checked_counts(framework: Framework, instrument: str, counted: Any
     return values, counts, n
 
 
-def _answer_key(answer: Any, allowed: Mapping[Any, Fraction]) -> Any:
+def _answer_key(answer: Any, allowed: Mapping[Any, Fraction],
+                as_text: Mapping[str, Any]) -> Any:
     """The allowed answer ``answer`` stands for; JSON object keys are text, so "3" is 3."""
     if answer.__class__ is not bool and answer in allowed:
         return answer
-    for option in allowed:
-        if str(option) == str(answer):
-            return option
-    return None
+    return as_text.get(str(answer))
+
+
+@per_version
+def _answers_as_text(framework: Framework, instrument: str) -> dict[str, dict[str, Any]]:
+    """Per cell, each allowed answer by its text (the first of any that read the same)."""
+    table: dict[str, dict[str, Any]] = {}
+    for key, allowed in _cell_values(framework, instrument).items():
+        table[key] = {}
+        for option in allowed:
+            table[key].setdefault(str(option), option)
+    return table
 
 
 def survey_scores_from_counts(framework: Framework, instrument: str, counted: Any):
@@ -206,22 +223,78 @@ def survey_scores_from_counts(framework: Framework, instrument: str, counted: An
     return indicators, _mean(indicators.values()), n
 
 
-def _score_counted(framework: Framework, instrument: str,
-                   values: dict[str, dict[Any, Fraction]], counts: dict[str, Counter], n: int):
-    cells = {
-        key: sum((values[key][a] * c for a, c in counter.items()), Fraction(0)) / n
-        for key, counter in counts.items()
-    }
-    questions: dict[str, Fraction] = {}
-    indicators: dict[str, Fraction] = {}
+@dataclass(frozen=True)
+class _Plan:
+    """How an instrument's cells add up, as whole numbers, worked out once per framework
+    version: ``score(counts=…)`` runs for every agency of a national computation, and
+    exact fractions summed one by one cost more than everything else in it.
+
+    A cell's value is ``Σ weight[answer] × count / (scale × n)``; a question's mean and an
+    indicator's mean are the same sums, each cell's (or question's) sum multiplied up to a
+    common denominator, so each score is one fraction made at the end."""
+
+    # (cell key, its scale — a common denominator of its answers' values —, the values
+    # times that scale, as integers)
+    cells: tuple[tuple[str, int, dict[Any, int]], ...]
+    # (question code, [(cell index, multiplier)], denominator without n)
+    questions: tuple[tuple[str, tuple[tuple[int, int], ...], int], ...]
+    # (indicator number, whether it is the mean of cells rather than of questions,
+    # [(cell or question index, multiplier)], denominator without n)
+    indicators: tuple[tuple[str, bool, tuple[tuple[int, int], ...], int], ...]
+
+
+def _over(parts: list[tuple[int, int]]) -> tuple[tuple[tuple[int, int], ...], int]:
+    """The mean of terms ``Σ_i s_i / d_i`` over the same n: multipliers to one common
+    denominator ``D × len(parts)``, so the mean is ``Σ s_i × (D/d_i) / (D × len × n)``."""
+    common = math.lcm(*(d for _i, d in parts))
+    return tuple((i, common // d) for i, d in parts), common * len(parts)
+
+
+@per_version
+def _plan(framework: Framework, instrument: str) -> _Plan:
+    values = _cell_values(framework, instrument)
+    cells: list[tuple[str, int, dict[Any, int]]] = []
+    index: dict[str, int] = {}
+    for key, per_answer in values.items():
+        scale = math.lcm(*(v.denominator for v in per_answer.values()))
+        index[key] = len(cells)
+        cells.append((key, scale, {a: int(v * scale) for a, v in per_answer.items()}))
+    questions: list[tuple[str, tuple[tuple[int, int], ...], int]] = []
+    indicators: list[tuple[str, bool, tuple[tuple[int, int], ...], int]] = []
+    subitem = framework.aggregation.survey_indicator == "subitem_mean"
     for indicator in framework.indicators_of(instrument):
         asked = [q for q in framework.questions if q.indicator == indicator.number]
+        whole: list[tuple[int, int]] = []
         for question in asked:
-            questions[question.code] = _mean(cells[k] for k, _p in question.cells)
-        if framework.aggregation.survey_indicator == "subitem_mean":
-            indicators[indicator.number] = _mean(cells[k] for q in asked for k, _p in q.cells)
+            # a question's sum is in units of 1/(its denominator × n), like a cell's
+            terms, denominator = _over([(index[k], cells[index[k]][1])
+                                        for k, _p in question.cells])
+            questions.append((question.code, terms, denominator))
+            whole.append((len(questions) - 1, denominator))
+        if subitem:
+            terms, denominator = _over([(index[k], cells[index[k]][1])
+                                        for q in asked for k, _p in q.cells])
+            indicators.append((indicator.number, True, terms, denominator))
         else:
-            indicators[indicator.number] = _mean(questions[q.code] for q in asked)
+            terms, denominator = _over(whole)
+            indicators.append((indicator.number, False, terms, denominator))
+    return _Plan(cells=tuple(cells), questions=tuple(questions), indicators=tuple(indicators))
+
+
+def _score_counted(framework: Framework, instrument: str,
+                   values: dict[str, dict[Any, Fraction]], counts: dict[str, Counter], n: int):
+    plan = _plan(framework, instrument)
+    sums = [sum(weights[a] * c for a, c in counts[key].items())
+            for key, _scale, weights in plan.cells]
+    cells = {key: Fraction(sums[i], scale * n)
+             for i, (key, scale, _w) in enumerate(plan.cells)}
+    question_sums = [sum(sums[i] * m for i, m in terms) for _c, terms, _d in plan.questions]
+    questions = {code: Fraction(question_sums[j], denominator * n)
+                 for j, (code, _t, denominator) in enumerate(plan.questions)}
+    indicators: dict[str, Fraction] = {}
+    for number, of_cells, terms, denominator in plan.indicators:
+        source = sums if of_cells else question_sums
+        indicators[number] = Fraction(sum(source[i] * m for i, m in terms), denominator * n)
     return cells, questions, indicators, n
 
 
