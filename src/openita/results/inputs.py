@@ -1,6 +1,7 @@
 """What a year's results are computed from, read in bulk: for a batch of enrolments, the
 answer counts per cell of each survey instrument (the database counts, one grouped query
-per instrument) and the OIT decisions. The scoring engine turns them into scores; nothing
+per instrument, and keeps them until a response changes: ``surveys.tallies``) and the OIT
+decisions. The scoring engine turns them into scores; nothing
 here computes one.
 """
 
@@ -12,12 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count
-
 from openita.disclosure.models import Answer, ItemState, Submission, SubmissionState
 from openita.frameworks.schema import Framework
-from openita.surveys.models import Response
+from openita.surveys import tallies
 
 
 @dataclass
@@ -36,38 +34,6 @@ class Inputs:
                                 "counts": self.counts, "oit": self.oit},
                                sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _cell_counts_sql(instrument: str, ids: list[int]) -> tuple[str, list[Any]]:
-    """Per (enrolment, cell, answer): how many counted responses gave that answer."""
-    marks = ", ".join(["%s"] * len(ids))
-    table = Response._meta.db_table
-    if connection.vendor == "postgresql":
-        expand = f"{table} r CROSS JOIN LATERAL jsonb_each_text(r.answers) AS c(key, value)"
-    else:  # SQLite's JSON1
-        expand = f"{table} r, json_each(r.answers) AS c"
-    return (f"SELECT r.enrolment_id, c.key, c.value, COUNT(*) FROM {expand} "
-            f"WHERE r.instrument = %s AND NOT r.excluded AND r.enrolment_id IN ({marks}) "
-            f"GROUP BY r.enrolment_id, c.key, c.value", [instrument, *ids])
-
-
-def survey_counts(instrument: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """``{enrolment id: {"n": responses, "cells": {cell: {answer: count}}}}`` for the
-    enrolments that have counted responses: two grouped queries."""
-    found: dict[int, dict[str, Any]] = {}
-    for enrolment_id, n in Response.objects.filter(
-            enrolment_id__in=ids, instrument=instrument, excluded=False).values_list(
-            "enrolment_id").annotate(n=Count("pk")).order_by():
-        found[enrolment_id] = {"n": n, "cells": defaultdict(dict)}
-    sql, params = _cell_counts_sql(instrument, ids)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for enrolment_id, key, value, count in cursor.fetchall():
-            if enrolment_id in found:
-                found[enrolment_id]["cells"][key][str(value)] = count
-    for counted in found.values():
-        counted["cells"] = {k: dict(v) for k, v in counted["cells"].items()}
-    return found
 
 
 def oit_decisions(ids: list[int], codes: list[str], *, final: bool
@@ -104,10 +70,11 @@ def oit_decisions(ids: list[int], codes: list[str], *, final: bool
 
 
 def inputs_of(ids: list[int], framework: Framework, *, final: bool) -> list[Inputs]:
-    """The inputs of these enrolments: two grouped queries per survey instrument (whatever
-    the number of responses) and two for the OIT."""
+    """The inputs of these enrolments: per survey instrument the kept counts, and two
+    grouped queries for the enrolments whose responses changed since (whatever the number
+    of responses); two queries for the OIT."""
     surveys = [i.code for i in framework.instruments if i.kind == "survey"]
-    counted = {instrument: survey_counts(instrument, ids) for instrument in surveys}
+    counted = {instrument: tallies.counted(instrument, ids) for instrument in surveys}
     codes = [item.code for item in framework.oit_items]
     decisions = oit_decisions(ids, codes, final=final)
     found = []

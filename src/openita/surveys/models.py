@@ -197,3 +197,42 @@ class AuditAction(models.TextChoices):
     INTERVIEW = "surveys.interview", _("EIT telephone interview entered")
     REMIND = "surveys.remind", _("Collection reminder sent")
     REMIND_FAILED = "surveys.remind_failed", _("Collection reminder could not be sent")
+
+
+class ResponseVersion(models.Model):
+    """A number that a database trigger (migration 0005) gives a new value whenever a
+    response of the enrolment in the instrument is added, changed or removed, by any code
+    path. It carries no time, so it tells nothing of when anyone answered."""
+
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.CASCADE,
+                                  related_name="+")
+    instrument = models.CharField(max_length=3, choices=Instrument.choices)
+    version = models.BigIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "instrument"],
+                                               name="one_response_version")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} responses, version {self.version}"
+
+
+class CellTally(models.Model):
+    """The counted responses of an enrolment in one instrument, counted per cell and
+    answer (``{"n": …, "cells": {cell: {answer: count}}}``): what the results are computed
+    from. Kept under the response version it counted and used only while that version is
+    still the current one (``tallies.py``)."""
+
+    enrolment = models.ForeignKey("calendars.Enrolment", on_delete=models.CASCADE,
+                                  related_name="+")
+    instrument = models.CharField(max_length=3, choices=Instrument.choices)
+    version = models.BigIntegerField()
+    n = models.PositiveIntegerField()
+    cells = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "instrument"],
+                                               name="one_cell_tally")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} counts of {self.n} responses"

@@ -1,0 +1,102 @@
+"""The answer counts per cell of agencies' counted responses, as the results are computed
+from them: counted in the database (one grouped query per instrument for a batch of
+enrolments, never one per response) and kept, so a computation counts again only the
+enrolments whose responses changed since.
+
+A kept count (``CellTally``) names the response version it counted; a trigger gives the
+version a new value on every change to a response of the enrolment and instrument. The
+version is read *before* the responses are counted, so a response added while counting
+makes the kept count's version an old one, and the next computation counts again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection, transaction
+
+from .models import CellTally, Response, ResponseVersion
+
+# Room to count in memory (a hash of the groups) rather than to sort on disk; the default
+# of 4 MB makes PostgreSQL sort tens of millions of rows to count a batch.
+COUNT_WORK_MEM = "256MB"
+
+
+def counted(instrument: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """``{enrolment id: {"n": responses, "cells": {cell: {answer: count}}}}`` for the
+    enrolments of ``ids`` that have counted responses in ``instrument``."""
+    versions = dict(ResponseVersion.objects.filter(
+        instrument=instrument, enrolment_id__in=ids).values_list("enrolment_id", "version"))
+    found: dict[int, dict[str, Any]] = {}
+    stale = set(ids)
+    for enrolment_id, version, n, cells in CellTally.objects.filter(
+            instrument=instrument, enrolment_id__in=ids).values_list(
+            "enrolment_id", "version", "n", "cells"):
+        if version == versions.get(enrolment_id, 0):
+            stale.discard(enrolment_id)
+            if n:
+                found[enrolment_id] = {"n": n, "cells": cells}
+    if stale:
+        fresh = count(instrument, sorted(stale))
+        _keep(instrument, {e: versions.get(e, 0) for e in stale}, fresh)
+        found.update(fresh)
+    return found
+
+
+def count(instrument: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The counts of these enrolments, counted now: two grouped queries."""
+    found: dict[int, dict[str, Any]] = {}
+    if not ids:
+        return found
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [COUNT_WORK_MEM])
+        for enrolment_id, n in _respondents(instrument, ids):
+            found[enrolment_id] = {"n": n, "cells": defaultdict(dict)}
+        sql, params = _cell_counts_sql(instrument, ids)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    for enrolment_id, key, value, number in rows:
+        if enrolment_id in found:
+            found[enrolment_id]["cells"][key][str(value)] = number
+    for tally in found.values():
+        tally["cells"] = {k: dict(v) for k, v in tally["cells"].items()}
+    return found
+
+
+def _respondents(instrument: str, ids: list[int]) -> list[tuple[int, int]]:
+    from django.db.models import Count
+
+    return list(Response.objects.filter(
+        enrolment_id__in=ids, instrument=instrument, excluded=False).values_list(
+        "enrolment_id").annotate(n=Count("pk")).order_by())
+
+
+def _cell_counts_sql(instrument: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """Per (enrolment, cell, answer): how many counted responses gave that answer."""
+    marks = ", ".join(["%s"] * len(ids))
+    table = Response._meta.db_table
+    if connection.vendor == "postgresql":
+        expand = f"{table} r CROSS JOIN LATERAL jsonb_each_text(r.answers) AS c(key, value)"
+    else:  # SQLite's JSON1
+        expand = f"{table} r, json_each(r.answers) AS c"
+    return (f"SELECT r.enrolment_id, c.key, c.value, COUNT(*) FROM {expand} "
+            f"WHERE r.instrument = %s AND NOT r.excluded AND r.enrolment_id IN ({marks}) "
+            f"GROUP BY r.enrolment_id, c.key, c.value", [instrument, *ids])
+
+
+def _keep(instrument: str, versions: dict[int, int],
+          fresh: dict[int, dict[str, Any]]) -> None:
+    """Keep the counts just made, each under the version read before counting (an
+    enrolment without counted responses keeps a count of none, so it is not counted
+    again either)."""
+    tallies = [CellTally(enrolment_id=e, instrument=instrument, version=version,
+                         n=fresh[e]["n"] if e in fresh else 0,
+                         cells=fresh[e]["cells"] if e in fresh else {})
+               for e, version in versions.items()]
+    CellTally.objects.bulk_create(
+        tallies, batch_size=1000, update_conflicts=True,
+        unique_fields=["enrolment", "instrument"], update_fields=["version", "n", "cells"])

@@ -1,0 +1,88 @@
+"""Kept answer counts: counted once, used while no response of the enrolment and instrument
+changes, counted again after any change — by whatever code path, the trigger sees it —
+and never kept as current when a response arrived while counting."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import F
+
+from openita.results.models import AgencyResult, ResultKind
+from openita.scoring import fmt, survey_scores
+from openita.surveys import tallies
+from openita.surveys.models import CellTally, Response, ResponseVersion
+from .conftest import computed, respond
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def version(world, instrument: str) -> int:
+    return ResponseVersion.objects.get(enrolment=world.enrolment, instrument=instrument).version
+
+
+def test_every_change_to_a_response_gives_a_new_version(confirmed):
+    seen = [version(confirmed, "EIT")]
+    other = version(confirmed, "IIT")
+    respond(confirmed.enrolment, "EIT", {"e1": 2})
+    seen.append(version(confirmed, "EIT"))
+    Response.objects.filter(enrolment=confirmed.enrolment, instrument="EIT").update(
+        excluded=F("excluded"))  # a bulk update, as a hand edit would be
+    seen.append(version(confirmed, "EIT"))
+    Response.objects.filter(enrolment=confirmed.enrolment, instrument="EIT",
+                            answers={"e1": 2}).delete()
+    seen.append(version(confirmed, "EIT"))
+    assert seen == sorted(set(seen))  # a new, larger value each time
+    assert version(confirmed, "IIT") == other  # the other instrument untouched
+
+
+def test_counts_are_kept_and_counted_again_only_after_a_change(confirmed, monkeypatch):
+    ids = [confirmed.enrolment.pk]
+    first = tallies.counted("EIT", ids)
+    assert first[confirmed.enrolment.pk]["n"] == 9
+    assert sum(first[confirmed.enrolment.pk]["cells"]["e1"].values()) == 9
+    calls = []
+    real = tallies.count
+    monkeypatch.setattr(tallies, "count", lambda *a: calls.append(a) or real(*a))
+    assert tallies.counted("EIT", ids) == first and calls == []  # the kept count
+    excluded = Response.objects.filter(enrolment=confirmed.enrolment, instrument="EIT",
+                                       excluded=False).first()
+    excluded.excluded = True
+    excluded.save()
+    again = tallies.counted("EIT", ids)
+    assert again[confirmed.enrolment.pk]["n"] == 8 and len(calls) == 1
+
+
+def test_a_response_added_while_counting_is_counted_next_time(confirmed, monkeypatch):
+    ids = [confirmed.enrolment.pk]
+    real = tallies.count
+
+    def count_then_a_response_arrives(instrument, counting):
+        found = real(instrument, counting)
+        respond(confirmed.enrolment, "EIT", {"e1": 4})  # after the count, before keeping
+        return found
+
+    monkeypatch.setattr(tallies, "count", count_then_a_response_arrives)
+    assert tallies.counted("EIT", ids)[confirmed.enrolment.pk]["n"] == 9
+    monkeypatch.setattr(tallies, "count", real)
+    assert tallies.counted("EIT", ids)[confirmed.enrolment.pk]["n"] == 10
+
+
+def test_an_enrolment_without_counted_responses_keeps_a_count_of_none(confirmed):
+    Response.objects.filter(enrolment=confirmed.enrolment, instrument="EIT").update(
+        excluded=True)
+    assert tallies.counted("EIT", [confirmed.enrolment.pk]) == {}
+    kept = CellTally.objects.get(enrolment=confirmed.enrolment, instrument="EIT")
+    assert kept.n == 0 and kept.version == version(confirmed, "EIT")
+
+
+def test_the_results_follow_an_exclusion_made_after_a_first_computation(confirmed):
+    first = computed(confirmed, ResultKind.PROVISIONAL)
+    Response.objects.filter(enrolment=confirmed.enrolment, instrument="IIT",
+                            excluded=False).update(excluded=True)
+    answers = {"q1a": 4, "q1b": 4, "q1c": 1, "q2": "yes", "q3": 2}
+    respond(confirmed.enrolment, "IIT", answers)
+    second = computed(confirmed, ResultKind.PROVISIONAL)
+    assert second.respondents["IIT"] == 1 != first.respondents["IIT"]
+    _indicators, alone, _n = survey_scores(confirmed.framework, "IIT", [answers])
+    assert second.instruments["IIT"] == fmt(alone) != first.instruments["IIT"]
+    assert AgencyResult.objects.filter(agency=confirmed.agency_a).count() == 1
