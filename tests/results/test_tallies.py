@@ -11,6 +11,7 @@ from openita.results.models import AgencyResult, ResultKind
 from openita.scoring import fmt, survey_scores
 from openita.surveys import tallies
 from openita.surveys.models import CellTally, Response, ResponseVersion
+
 from .conftest import computed, respond
 
 pytestmark = pytest.mark.django_db(transaction=True)
