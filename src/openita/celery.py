@@ -12,4 +12,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openita.settings")
 
 app = Celery("openita")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["openita.disclosure", "openita.results"])
+app.autodiscover_tasks(["openita.disclosure", "openita.surveys", "openita.results"])

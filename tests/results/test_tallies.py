@@ -87,3 +87,14 @@ def test_the_results_follow_an_exclusion_made_after_a_first_computation(confirme
     _indicators, alone, _n = survey_scores(confirmed.framework, "IIT", [answers])
     assert second.instruments["IIT"] == fmt(alone) != first.instruments["IIT"]
     assert AgencyResult.objects.filter(agency=confirmed.agency_a).count() == 1
+
+
+def test_the_schedule_counts_only_what_changed_since_the_last_count(confirmed):
+    from openita.surveys.tasks import refresh_tallies
+
+    assert refresh_tallies() == 2  # agency A's IIT and EIT, never counted before
+    assert refresh_tallies() == 0
+    respond(confirmed.enrolment, "EIT", {"e1": 1})
+    assert tallies.refresh(confirmed.year.pk) == 1
+    kept = CellTally.objects.get(enrolment=confirmed.enrolment, instrument="EIT")
+    assert kept.n == 10 and kept.version == version(confirmed, "EIT")

@@ -15,8 +15,9 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 
-from .models import CellTally, Response, ResponseVersion
+from .models import CellTally, Instrument, Response, ResponseVersion
 
 # Room to count in memory (a hash of the groups) rather than to sort on disk; the default
 # of 4 MB makes PostgreSQL sort tens of millions of rows to count a batch.
@@ -42,6 +43,32 @@ def counted(instrument: str, ids: list[int]) -> dict[int, dict[str, Any]]:
         _keep(instrument, {e: versions.get(e, 0) for e in stale}, fresh)
         found.update(fresh)
     return found
+
+
+def refresh(year_id: int, batch: int = 500) -> int:
+    """Count again, for every survey instrument, the enrolments of the year whose responses
+    changed since they were last counted (what the schedule does during collection, so a
+    computation after the close finds every count made); how many were counted."""
+    done = 0
+    for instrument in Instrument.values:
+        changed = list(ResponseVersion.objects.filter(
+            enrolment__year_id=year_id, instrument=instrument).exclude(
+            pk__in=_current(instrument, year_id)).order_by("enrolment_id").values_list(
+            "enrolment_id", flat=True))
+        for start in range(0, len(changed), batch):
+            done += len(counted(instrument, changed[start:start + batch]))
+    return done
+
+
+def _current(instrument: str, year_id: int) -> Any:
+    """The versions whose kept count is of that very version."""
+    from django.db.models import OuterRef, Subquery
+
+    kept = CellTally.objects.filter(enrolment_id=OuterRef("enrolment_id"),
+                                    instrument=instrument).values("version")[:1]
+    return ResponseVersion.objects.filter(
+        enrolment__year_id=year_id, instrument=instrument).annotate(
+        kept=Subquery(kept)).filter(kept=F("version")).values("pk")
 
 
 def count(instrument: str, ids: list[int]) -> dict[int, dict[str, Any]]:
