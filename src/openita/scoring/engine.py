@@ -178,20 +178,26 @@ def _checked_counts(framework: Framework, instrument: str, counted: Any
     for key, per_answer in cells.items():
         if not isinstance(per_answer, Mapping):
             raise InvalidInput(f"{where}.cells.{key}", "must be an object of answers to counts")
+        allowed, by_text = values[key], as_text[key]
         counter: Counter = Counter()
+        total = 0
         for answer, count in per_answer.items():
-            given = _answer_key(answer, values[key], as_text[key])
+            # What the database gives: the answer as text ("3"), looked up first.
+            given = by_text.get(answer) if answer.__class__ is str else None
             if given is None:
-                choices = ", ".join(str(a) for a in values[key])
+                given = _answer_key(answer, allowed, by_text)
+            if given is None:
+                choices = ", ".join(str(a) for a in allowed)
                 raise InvalidInput(f"{where}.cells.{key}.{answer}",
                                    f"answer {answer!r} is not one of {choices}")
             if count.__class__ is not int or count < 0:
                 raise InvalidInput(f"{where}.cells.{key}.{answer}",
                                    "a count must be a whole number, 0 or more")
             counter[given] += count
-        if sum(counter.values()) != n:
+            total += count
+        if total != n:
             raise InvalidInput(f"{where}.cells.{key}",
-                               f"the counts add up to {sum(counter.values())}, not n = {n}")
+                               f"the counts add up to {total}, not n = {n}")
         counts[key] = counter
     return values, counts, n
 
