@@ -247,6 +247,23 @@ def _published_results(w: World, numbers: range) -> None:
         "published_at": timezone.now(), "published_by": w.nacc})
 
 
+def _collecting_oits(w: World, numbers: range) -> None:
+    """Agencies collecting their surveys, their OIT in draft, sent or approved (or not
+    started): the open year's scope page before publication."""
+    from openita.disclosure.models import Submission, SubmissionState
+
+    states = [None, SubmissionState.DRAFT, SubmissionState.AWAITING_APPROVAL,
+              SubmissionState.APPROVED]
+    enrolments = [Enrolment.objects.get(agency=agency, year=w.year)
+                  for agency in _agencies(w, numbers)]
+    for enrolment in enrolments:
+        _responses(enrolment, range(2))
+    Submission.objects.bulk_create(
+        Submission(enrolment=e, state=state)
+        for i, e in zip(numbers, enrolments, strict=True)
+        if (state := states[i % 4]) is not None)
+
+
 def _year_of(w: World) -> dict[str, Any]:
     return {"fiscal_year": w.year.fiscal_year}
 
@@ -313,6 +330,13 @@ PAGES = [
     ListPage("results:scope", "results:scope", "nacc", _published_results, _year_of),
     ListPage("results:scope as officer_p", "results:scope", "officer_p", _published_results,
              _year_of),
+    # the open year before publication: where its collection stands in the scope
+    ListPage("results:scope collecting", "results:scope", "nacc", _collecting_oits,
+             _year_of),
+    ListPage("results:scope collecting as officer_p", "results:scope", "officer_p",
+             _collecting_oits, _year_of),
+    ListPage("results:scope collecting as consultant_x", "results:scope", "consultant_x",
+             _collecting_oits, _year_of),
     ListPage("results:reports", "results:reports", "nacc", _published_results),
     ListPage("results:reports as officer_p", "results:reports", "officer_p",
              _published_results),

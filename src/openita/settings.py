@@ -424,6 +424,9 @@ OTP_SEND_LIMITS = {"phone": (3, 3600), "address": (200, 3600), "session": (3, 36
 OPENITA_SMS_BUDGET_PER_HOUR = _env_int("OPENITA_SMS_BUDGET_PER_HOUR", 5000)
 # Reminders to agencies whose surveys will miss a minimum (openita remind-collection).
 OPENITA_REMINDER_INTERVAL_DAYS = int(os.environ.get("OPENITA_REMINDER_INTERVAL_DAYS", "3"))
+# An agency whose OIT is not approved this many days before its OIT entry closes is at risk
+# (the scope dashboard during collection, /results/scope/<year>/).
+OPENITA_OIT_AT_RISK_DAYS = _env_int("OPENITA_OIT_AT_RISK_DAYS", 14)
 # The address people reach openita at, for links in mail sent outside a web request.
 OPENITA_SITE_URL = os.environ.get("OPENITA_SITE_URL", "http://127.0.0.1:8000")
 

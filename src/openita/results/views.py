@@ -26,7 +26,7 @@ from openita.core.web import attempt, posted, posted_files
 from openita.frameworks import services as frameworks
 from openita.frameworks.schema import Framework
 
-from . import computation, dashboard, past, portal, publication, selectors
+from . import collection, computation, dashboard, past, portal, publication, selectors
 from .forms import ComputeForm, PastResultsForm
 from .models import ComputationRun, Publication, ResultKind
 
@@ -218,19 +218,30 @@ SCOPE_GROUPINGS = {"province": gettext_lazy("Province"), "ministry": gettext_laz
 @login_required
 def scope(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     """The published results of the agencies in the person's scope, grouped, with the
-    change from the previous published year and the biggest drops and rises."""
+    change from the previous published year and the biggest drops and rises; for the open
+    year before its results are published, where its collection stands in the scope
+    (``collection.py``). Any other year is not found."""
     require(request.user, "results.view_scope")
-    year = portal.published_year(fiscal_year)
-    if year is None:
-        raise Http404
+    published = portal.published_years()
+    collecting = collection.collecting_year(published)
     by = request.GET.get("by", "province")
     by = by if by in SCOPE_GROUPINGS else "province"
+    years = sorted({y.fiscal_year for y in published}
+                   | ({collecting.fiscal_year} if collecting else set()), reverse=True)
+    page = {"by": by, "groupings": SCOPE_GROUPINGS.items(), "years": years,
+            "grouping": SCOPE_GROUPINGS[by]}
+    year = next((y for y in published if y.fiscal_year == fiscal_year), None)
+    if year is None:
+        if collecting is None or collecting.fiscal_year != fiscal_year:
+            raise Http404
+        return render(request, "results/scope.html", {
+            **page, "year": collecting,
+            "collection": collection.collection(request.user, collecting, by)})
     groups, drops, rises = dashboard.rows(request.user, year, by)
     before = dashboard.previous_year(year)
     return render(request, "results/scope.html", {
-        "year": year, "by": by, "groupings": SCOPE_GROUPINGS.items(), "groups": groups,
-        "drops": drops, "rises": rises, "before": before,
-        "years": [y.fiscal_year for y in portal.published_years()]})
+        **page, "year": year, "groups": groups, "drops": drops, "rises": rises,
+        "before": before})
 
 
 @login_required
@@ -238,5 +249,6 @@ def scope_index(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, "results.view_scope")
     years = portal.published_years()
     if not years:
-        return render(request, "results/scope.html", {"year": None})
+        return render(request, "results/scope.html", {
+            "year": None, "collecting": collection.collecting_year(years)})
     return redirect("results:scope", fiscal_year=years[0].fiscal_year)
