@@ -206,3 +206,24 @@ class NewsAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OpenDataFile(models.Model):
+    """A CSV file of a published year's open data, written once after publication (the
+    answers of a national year are over a million rows: they are not read again for every
+    download) and kept through the storage API."""
+
+    year = models.ForeignKey("calendars.AssessmentYear", on_delete=models.PROTECT,
+                             related_name="open_data_files")
+    name = models.CharField(max_length=32)  # results, oit, responses-iit, responses-eit
+    file = models.FileField(upload_to="opendata/")
+    rows = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()
+    written_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "name"],
+                                               name="one_open_data_file")]
+
+    def __str__(self) -> str:
+        return f"ita-{self.year.fiscal_year}-{self.name}.csv"

@@ -11,18 +11,26 @@ can recompute every published score with ``openita score``:
   that instrument, whose answers would be too few to hide one person among.
 
 Only a year whose results are published has any of these; a year imported from before
-openita has ``results.csv`` alone (openita never had its answers).
+openita has ``results.csv`` alone (openita never had its answers). The files are written
+once, by a worker, after the publication (``write_files``), and downloads read the
+written file; until it is written a download is made from the database as it is asked.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Count
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 
 from openita.calendars.models import AssessmentYear, Enrolment
 from openita.core.tables import safe_row
@@ -31,7 +39,7 @@ from openita.frameworks.schema import Framework
 from openita.surveys.models import Response
 
 from . import portal
-from .models import ResultKind
+from .models import OpenDataFile, ResultKind
 from .past import COLUMNS
 
 MIN_RESPONSES = 10
@@ -115,6 +123,71 @@ def responses_csv(year: AssessmentYear, instrument: str) -> Iterator[str]:
                 "pk").values_list("enrolment_id", "answers").iterator(chunk_size=5000):
             yield [enrolments[enrolment_id], *[answers.get(c, "") for c in cells]]
     return _lines(rows())
+
+
+FILES = ("results", "oit", "responses-iit", "responses-eit")
+
+
+def lines_of(year: AssessmentYear, name: str) -> Iterator[str]:
+    """The CSV text of one of the year's files, made from the database."""
+    if name == "results":
+        return results_csv(year)
+    if name == "oit":
+        return oit_csv(year)
+    return responses_csv(year, name.removeprefix("responses-").upper())
+
+
+def names_of(year: AssessmentYear) -> list[str]:
+    """The files the year has (an imported year: its results alone)."""
+    return list(FILES) if has_microdata(year) else ["results"]
+
+
+def write_files(year: AssessmentYear) -> list[OpenDataFile]:
+    """Write every file of a published year through the storage API, each replacing the
+    one written before only once it is whole (a worker killed halfway leaves the old file,
+    or none, and never half of one)."""
+    if not hasattr(year, "publication"):
+        return []  # nothing of an unpublished year is ever written where anyone reads
+    written = []
+    for name in names_of(year):
+        with tempfile.TemporaryFile() as spool:
+            rows = -1  # the header is not a row
+            for line in lines_of(year, name):
+                spool.write(line.encode("utf-8"))
+                rows += line.count("\n")
+            size = spool.tell()
+            spool.seek(0)
+            stored = default_storage.save(f"opendata/{year.fiscal_year}/ita-"
+                                          f"{year.fiscal_year}-{name}.csv", File(spool))
+        written.append(_replace(year, name, stored, max(rows, 0), size))
+    return written
+
+
+def _replace(year: AssessmentYear, name: str, stored: str, rows: int, size: int
+             ) -> OpenDataFile:
+    with transaction.atomic():
+        old = OpenDataFile.objects.select_for_update().filter(year=year, name=name).first()
+        kept = OpenDataFile(year=year, name=name, file=stored, rows=rows, size=size,
+                            written_at=timezone.now())
+        if old is not None:
+            kept.pk = old.pk
+            previous = str(old.file.name)
+            transaction.on_commit(lambda: default_storage.delete(previous))
+        kept.save()
+    return kept
+
+
+def download(year: AssessmentYear, name: str) -> HttpResponse | StreamingHttpResponse:
+    """The file as a download: the one written after publication, else made now."""
+    filename = f"ita-{year.fiscal_year}-{name}.csv"
+    written = OpenDataFile.objects.filter(year=year, name=name).first()
+    if written is not None:
+        return FileResponse(written.file.open("rb"), as_attachment=True, filename=filename,
+                            content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines_of(year, name),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def has_microdata(year: AssessmentYear) -> bool:

@@ -1,5 +1,6 @@
 """Publishing a year's results: one step by NACC, after a final computation. Before it
-nothing of the year's results is public; after it the final results are."""
+nothing of the year's results is public; after it the final results are, and a worker
+writes the year's open-data files."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def publish(year: AssessmentYear, *, acting_user: User) -> Publication:
     publication = Publication.objects.create(year=year, published_at=timezone.now(),
                                              published_by=acting_user, run=last)
     portal.changed()
+    from .tasks import write_open_data
+
+    transaction.on_commit(lambda: write_open_data.delay(year.pk))
     audit.record(AuditAction.PUBLISH, actor=acting_user, obj=publication,
                  after={"fiscal_year": year.fiscal_year, "agencies": count,
                         "run": last.pk, "not_scored": len(last.incomplete)})
