@@ -481,8 +481,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Pictures of kept pages take a second or two of CPU each: their own queue, so that
 # captures never wait behind them (a worker takes both unless told otherwise).
 CELERY_TASK_ROUTES = {"openita.disclosure.snapshot": {"queue": "snapshots"}}
+# The answer counts of agencies whose responses changed are made again every few minutes
+# (surveys.tallies), so a computation of the year finds them made.
+OPENITA_TALLY_INTERVAL_SECONDS = _env_int("OPENITA_TALLY_INTERVAL_SECONDS", 900)
 CELERY_BEAT_SCHEDULE = {
     "release-oit": {"task": "openita.disclosure.release_due", "schedule": 300.0},
+    "refresh-tallies": {"task": "openita.surveys.refresh_tallies",
+                        "schedule": float(OPENITA_TALLY_INTERVAL_SECONDS)},
 }
 
 # Fetching an agency's evidence: only http(s), only public addresses (loopback is for the
