@@ -323,7 +323,8 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "results:run": [Case(lambda w: {"run_id": w.run.pk}, NACC)],
     "results:import_past": [_form(_nothing, NACC, post=200)],  # no file: the form again
     "results:scope_index": [Case(_nothing, OVERSEERS)],
-    "results:scope": [Case(_year, OVERSEERS, get=404)],  # the world's year: not published
+    "results:scope": [Case(_year, OVERSEERS)],  # the open year: where its collection stands
+    "results:scope_export": [Case(lambda w: {**_year(w), "fmt": "csv"}, OVERSEERS)],
     # An agency's report: the world's year has no final result, so not found for everyone
     # signed in (tests/results/test_report.py reads it before and after publication).
     "results:reports": [Case(_nothing, SIGNED_IN)],  # the reports of what each one sees

@@ -15,6 +15,7 @@ urlpatterns = [
     path("import/", views.import_past, name="import_past"),
     path("scope/", views.scope_index, name="scope_index"),
     path("scope/<int:fiscal_year>/", views.scope, name="scope"),
+    path("scope/<int:fiscal_year>.<str:fmt>", views.scope_export, name="scope_export"),
     path("<int:fiscal_year>/awards/", award_views.award_list, name="awards"),
     path("<int:fiscal_year>/awards/<int:category_id>/remove/", award_views.award_remove,
          name="award_remove"),

@@ -26,7 +26,16 @@ from openita.core.web import attempt, posted, posted_files
 from openita.frameworks import services as frameworks
 from openita.frameworks.schema import Framework
 
-from . import collection, computation, dashboard, past, portal, publication, selectors
+from . import (
+    collection,
+    computation,
+    dashboard,
+    past,
+    portal,
+    publication,
+    scope_tables,
+    selectors,
+)
 from .forms import ComputeForm, PastResultsForm
 from .models import ComputationRun, Publication, ResultKind
 
@@ -242,6 +251,28 @@ def scope(request: AuthenticatedRequest, fiscal_year: int) -> HttpResponse:
     return render(request, "results/scope.html", {
         **page, "year": year, "groups": groups, "drops": drops, "rises": rises,
         "before": before})
+
+
+@login_required
+def scope_export(request: AuthenticatedRequest, fiscal_year: int, fmt: str) -> HttpResponse:
+    """A table of the scope page (``?table=``, ``?by=``) as XLSX or CSV."""
+    require(request.user, "results.view_scope")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    by = request.GET.get("by", "province")
+    by = by if by in SCOPE_GROUPINGS else "province"
+    grouping, table = str(SCOPE_GROUPINGS[by]), request.GET.get("table", "groups")
+    published = portal.published_years()
+    year = next((y for y in published if y.fiscal_year == fiscal_year), None)
+    collecting = collection.collecting_year(published)
+    if year is not None and table in scope_tables.PUBLISHED:
+        headers, rows = scope_tables.published(request.user, year, by, grouping, table)
+    elif (year is None and collecting is not None and collecting.fiscal_year == fiscal_year
+          and table in scope_tables.COLLECTING):
+        headers, rows = scope_tables.collecting(request.user, collecting, by, grouping, table)
+    else:
+        raise Http404
+    return tables.download(headers, rows, fmt, f"ita-scope-{fiscal_year}-{table}-{by}")
 
 
 @login_required
