@@ -345,6 +345,18 @@ EXPECTATIONS: dict[str, list[Case]] = {
                              get=404)],
     "portal:kind": [Case(lambda w: {**_year(w), "kind": "sao"}, EVERYONE, get=404)],
     "portal:agency": [Case(lambda w: {"code": w.agency_a.code}, EVERYONE)],
+    # every table of those pages as CSV and XLSX: not found either (and A has no
+    # published result, so its page shows no table)
+    "portal:year_table": [Case(lambda w, f=f: {**_year(w), "table": "ratings", "fmt": f},
+                               EVERYONE, get=404) for f in ("csv", "xlsx")],
+    "portal:province_table": [Case(lambda w, f=f: {**_year(w), "code": w.province_p.code,
+                                                   "fmt": f}, EVERYONE, get=404)
+                              for f in ("csv", "xlsx")],
+    "portal:kind_table": [Case(lambda w, f=f: {**_year(w), "kind": "sao", "fmt": f},
+                               EVERYONE, get=404) for f in ("csv", "xlsx")],
+    "portal:agency_table": [Case(lambda w, f=f: {"code": w.agency_a.code, "table": "history",
+                                                 "fmt": f}, EVERYONE, get=404)
+                            for f in ("csv", "xlsx")],
     "portal:opendata": [Case(_year, EVERYONE, get=404)],
     "portal:opendata_file": [Case(lambda w, name=name: {**_year(w), "name": name}, EVERYONE,
                                   get=404)

@@ -345,6 +345,15 @@ PAGES = [
              lambda w: {**_year_of(w), "code": w.province_p.code}),
     ListPage("portal:kind", "portal:kind", "anonymous", _published_results,
              lambda w: {**_year_of(w), "kind": "sao"}),
+    ListPage("portal:year_table provinces csv", "portal:year_table", "anonymous",
+             _published_results, lambda w: {**_year_of(w), "table": "provinces", "fmt": "csv"}),
+    ListPage("portal:year_table types xlsx", "portal:year_table", "anonymous",
+             _published_results, lambda w: {**_year_of(w), "table": "types", "fmt": "xlsx"}),
+    ListPage("portal:province_table xlsx", "portal:province_table", "anonymous",
+             _published_results,
+             lambda w: {**_year_of(w), "code": w.province_p.code, "fmt": "xlsx"}),
+    ListPage("portal:kind_table csv", "portal:kind_table", "anonymous", _published_results,
+             lambda w: {**_year_of(w), "kind": "sao", "fmt": "csv"}),
 ]
 
 

@@ -22,6 +22,20 @@ def public_urls(world) -> list[str]:
             reverse("portal:search") + "?q=หนองบัว"]
 
 
+def download_urls(world) -> list[str]:
+    """Every table of the public pages, in both formats."""
+    fy, a = world.year.fiscal_year, world.agency_a.code
+    found = []
+    for fmt in ("csv", "xlsx"):
+        found += [reverse("portal:year_table", args=[fy, table, fmt])
+                  for table in ("ratings", "averages", "provinces", "types")]
+        found += [reverse("portal:province_table", args=[fy, world.province_p.code, fmt]),
+                  reverse("portal:kind_table", args=[fy, "sao", fmt])]
+        found += [reverse("portal:agency_table", args=[a, table, fmt])
+                  for table in ("instruments", "indicators", "history")]
+    return found
+
+
 def test_nothing_of_a_year_is_public_before_it_is_published(confirmed, client):  # noqa: F811
     final = computed(confirmed)
     computed(confirmed, ResultKind.PROVISIONAL)
@@ -31,6 +45,8 @@ def test_nothing_of_a_year_is_public_before_it_is_published(confirmed, client): 
         assert str(final.total) not in response.content.decode(), url
     assert client.get(reverse("portal:year", args=[confirmed.year.fiscal_year])
                       ).status_code == 404
+    for url in download_urls(confirmed):  # not a table of the year before it is public
+        assert client.get(url).status_code == 404, url
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         publication.publish(confirmed.year, acting_user=confirmed.nacc)
@@ -38,6 +54,13 @@ def test_nothing_of_a_year_is_public_before_it_is_published(confirmed, client): 
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
         assert str(final.total) in response.content.decode(), url
+    totals = ("provinces.", "types.", f"/{confirmed.province_p.code}.", "/sao.", "/history.")
+    for url in download_urls(confirmed):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Disposition"].startswith("attachment;"), url
+        if url.endswith(".csv") and any(part in url for part in totals):
+            assert str(final.total) in response.content.decode("utf-8"), url
 
 
 def test_anyone_arriving_at_openita_sees_the_results_not_a_sign_in_page(world, client):

@@ -212,6 +212,17 @@ def provinces_with_results(year: AssessmentYear) -> list[tuple[Province, int, De
     return kept("provinces", (year.pk,), compute)
 
 
+def kinds_with_results(year: AssessmentYear) -> list[tuple[str, int, Decimal | None]]:
+    """Every agency type with published results, with its agencies and average, in the
+    order of the registry's types."""
+    def compute() -> list[tuple[str, int, Decimal | None]]:
+        counted = {kind: (n, avg) for kind, n, avg in published_results(year).values_list(
+            "agency__kind").annotate(n=Count("pk"), avg=Avg("total")).order_by()}
+        return [(k.value, counted[k.value][0], _two(counted[k.value][1]))
+                for k in AgencyKind if k.value in counted]
+    return kept("kinds", (year.pk,), compute)
+
+
 @dataclass(frozen=True)
 class AgencyYear:
     fiscal_year: int
@@ -249,6 +260,53 @@ def group_averages(year: AssessmentYear, agency: Agency) -> dict[str, Decimal | 
                 sums.setdefault(key, []).append(Decimal(value))
         return {key: _mean(values) for key, values in sums.items()}
     return kept("group", (year.pk, agency.kind), compute)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One indicator of the agency's latest published year, beside the average of its
+    type that year and its own previous published year."""
+
+    number: str
+    name: str
+    score: Decimal | None
+    average: Decimal | None
+    previous: Decimal | None
+
+
+@dataclass(frozen=True)
+class AgencyFigures:
+    history: list[AgencyYear]  # newest first
+    latest: AgencyYear | None
+    instruments: list[tuple[str, str, Decimal | None]]  # (code, name, score) of the latest
+    comparison: list[Compared]
+
+
+def agency_figures(agency: Agency, language: str = "th") -> AgencyFigures:
+    """What the agency's public page shows: every published year, and the latest one's
+    instruments and indicators (beside its type's average and its previous year)."""
+    found = history(agency, language)
+    latest = found[0] if found else None
+    if latest is None:
+        return AgencyFigures(found, None, [], [])
+    year = published_year(latest.fiscal_year)
+    assert year is not None  # history reads published years only
+    framework = framework_of(year)
+    averages = group_averages(year, agency)
+    previous = found[1] if len(found) > 1 else None
+    name = "name_th" if language == "th" else "name_en"
+    instruments: list[tuple[str, str, Decimal | None]] = [
+        (i.code, getattr(i, name), _number(latest.instruments.get(i.code)))
+        for i in framework.instruments if i.code in latest.instruments]
+    comparison = [Compared(i.number, getattr(i, name), _number(latest.indicators.get(i.number)),
+                           averages.get(i.number),
+                           _number(previous.indicators.get(i.number)) if previous else None)
+                  for i in framework.indicators]
+    return AgencyFigures(found, latest, instruments, comparison)
+
+
+def _number(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
 
 
 def search(text: str, limit: int = 50) -> list[Agency]:

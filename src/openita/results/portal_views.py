@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from openita.agencies.models import Agency, Province
 from openita.calendars.models import AssessmentYear
+from openita.core import tables
 from openita.core.vocabulary import AgencyKind
+from openita.disclosure.models import FilersList
+from openita.surveys.public import open_surveys
 
-from . import opendata, portal
+from . import opendata, portal, portal_tables
 from .forms import PortalSearchForm
 from .models import NewsPost
+
+FORMATS = ("csv", "xlsx")
 
 
 def _language() -> str:
@@ -44,8 +50,23 @@ def year_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     return render(request, "portal/year.html", {
         "year": year, "summary": portal.summary(year, language),
         "years": [y.fiscal_year for y in portal.published_years()],
-        "provinces": portal.provinces_with_results(year),
-        "kinds": [(k.value, k.label) for k in AgencyKind], "news": _news()})
+        "provinces": [(p, portal_tables.province_name(p, language), n, avg)
+                      for p, n, avg in portal.provinces_with_results(year)],
+        "kinds": [(kind, AgencyKind(kind).label, n, avg)
+                  for kind, n, avg in portal.kinds_with_results(year)],
+        # Read on every request: NACC publishes the list without touching the results.
+        "filers": FilersList.objects.filter(year=year).exists(),
+        "news": _news()})
+
+
+@require_GET
+def year_table(request: HttpRequest, fiscal_year: int, table: str, fmt: str) -> HttpResponse:
+    """A table of the year page as CSV or XLSX."""
+    if fmt not in FORMATS or table not in portal_tables.YEAR_TABLES:
+        raise Http404
+    year = _year(fiscal_year)
+    headers, rows = portal_tables.year_table(year, table, _language())
+    return tables.download(headers, rows, fmt, f"ita-{fiscal_year}-{table}")
 
 
 def _news() -> list[NewsPost]:
@@ -54,48 +75,94 @@ def _news() -> list[NewsPost]:
         "title_th", "title_en", "published_at").order_by("-published_at", "-id")[:3])
 
 
-@require_GET
-def province_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
+def _province_rows(fiscal_year: int, code: str) -> tuple[AssessmentYear, Province,
+                                                          list[portal.Row]]:
     year = _year(fiscal_year)
     province = get_object_or_404(Province, code=code)
-    rows = portal.ranked(year, province=province, language=_language())
+    return year, province, portal.ranked(year, province=province, language=_language())
+
+
+def _kind_rows(fiscal_year: int, kind: str) -> tuple[AssessmentYear, list[portal.Row]]:
+    year = _year(fiscal_year)
+    if kind not in AgencyKind.values:
+        raise Http404
+    return year, portal.ranked(year, kind=kind, language=_language())
+
+
+@require_GET
+def province_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
+    year, province, rows = _province_rows(fiscal_year, code)
     return render(request, "portal/ranked.html", {
-        "year": year, "title": province.name_th if _language() == "th" else province.name_en,
-        "rows": rows, "back": "province"})
+        "year": year, "title": portal_tables.province_name(province, _language()),
+        "rows": rows, "back": "province",
+        "download": ("portal:province_table", province.code)})
+
+
+@require_GET
+def province_table(request: HttpRequest, fiscal_year: int, code: str, fmt: str
+                   ) -> HttpResponse:
+    """The ranked list of a province page as CSV or XLSX."""
+    if fmt not in FORMATS:
+        raise Http404
+    _, province, rows = _province_rows(fiscal_year, code)
+    headers, cells = portal_tables.ranked_table(rows, by_kind=False)
+    return tables.download(headers, cells, fmt,
+                           f"ita-{fiscal_year}-province-{_safe(province.code)}")
 
 
 @require_GET
 def kind_page(request: HttpRequest, fiscal_year: int, kind: str) -> HttpResponse:
-    year = _year(fiscal_year)
-    if kind not in AgencyKind.values:
-        raise Http404
-    rows = portal.ranked(year, kind=kind, language=_language())
+    year, rows = _kind_rows(fiscal_year, kind)
     return render(request, "portal/ranked.html", {
-        "year": year, "title": AgencyKind(kind).label, "rows": rows, "back": "kind"})
+        "year": year, "title": AgencyKind(kind).label, "rows": rows, "back": "kind",
+        "download": ("portal:kind_table", kind)})
+
+
+@require_GET
+def kind_table(request: HttpRequest, fiscal_year: int, kind: str, fmt: str) -> HttpResponse:
+    """The ranked list of an agency-type page as CSV or XLSX."""
+    if fmt not in FORMATS:
+        raise Http404
+    _, rows = _kind_rows(fiscal_year, kind)
+    headers, cells = portal_tables.ranked_table(rows, by_kind=True)
+    return tables.download(headers, cells, fmt, f"ita-{fiscal_year}-type-{kind}")
+
+
+def _agency(code: str) -> Agency:
+    return get_object_or_404(Agency.objects.select_related("province"), code=code,
+                             active=True)
 
 
 @require_GET
 def agency_page(request: HttpRequest, code: str) -> HttpResponse:
-    agency = get_object_or_404(Agency.objects.select_related("province"), code=code,
-                               active=True)
-    language = _language()
-    history = portal.history(agency, language)
-    latest = history[0] if history else None
-    comparison = []
-    if latest is not None:
-        year = _year(latest.fiscal_year)
-        framework = portal.framework_of(year)
-        averages = portal.group_averages(year, agency)
-        previous = history[1] if len(history) > 1 else None
-        name = "name_th" if language == "th" else "name_en"
-        for indicator in framework.indicators:
-            comparison.append((indicator.number, getattr(indicator, name),
-                               latest.indicators.get(indicator.number),
-                               averages.get(indicator.number),
-                               previous.indicators.get(indicator.number) if previous else None))
+    agency = _agency(code)
+    figures = portal.agency_figures(agency, _language())
+    # Outside the kept figures, on every request: the links go when the window closes.
+    surveys = [(s, reverse("surveys:start", args=[s.slug, s.code]))
+               for s in open_surveys(agency)]
     return render(request, "portal/agency.html", {
-        "agency": agency, "history": history, "latest": latest, "comparison": comparison,
-        "kind": AgencyKind(agency.kind).label})
+        "agency": agency, "history": figures.history, "latest": figures.latest,
+        "instruments": figures.instruments, "comparison": figures.comparison,
+        "kind": AgencyKind(agency.kind).label, "surveys": surveys})
+
+
+@require_GET
+def agency_table(request: HttpRequest, code: str, table: str, fmt: str) -> HttpResponse:
+    """A table of the agency page as CSV or XLSX; not found while the page shows no
+    published result (and so no table)."""
+    if fmt not in FORMATS or table not in portal_tables.AGENCY_TABLES:
+        raise Http404
+    agency = _agency(code)
+    figures = portal.agency_figures(agency, _language())
+    if figures.latest is None:
+        raise Http404
+    headers, rows = portal_tables.agency_table(figures, table)
+    return tables.download(headers, rows, fmt, f"ita-{_safe(agency.code)}-{table}")
+
+
+def _safe(code: str) -> str:
+    """A code as part of a file name: letters, digits, hyphens and underscores only."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in code)
 
 
 @require_GET

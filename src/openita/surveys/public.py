@@ -1,0 +1,47 @@
+"""The surveys an agency collects now, for its public page: which of its IIT and EIT links
+answer at this moment.
+
+Read on every request, never cached: a link must leave the public page the moment its
+window closes at 24:00 Bangkok time (or an extension for the agency ends), exactly when
+the respondent pages themselves stop taking answers (``services.open_link``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from openita.agencies.models import Agency
+from openita.calendars import services as calendar
+
+from . import services
+from .models import Instrument
+
+
+@dataclass(frozen=True)
+class OpenSurvey:
+    instrument: str  # Instrument.IIT or Instrument.EIT
+    slug: str  # "iit" or "eit", as in /go/<slug>/<code>/
+    code: str  # the agency-year's link code
+    phase: str  # the label of the collection phase
+    closes_on: dt.date  # the last day, this agency's extensions included
+
+
+def open_surveys(agency: Agency, now: dt.datetime | None = None) -> list[OpenSurvey]:
+    """The agency's surveys whose collection window is open for it now, IIT first; none
+    unless the agency is active and registered in the open year (which has its
+    framework)."""
+    if not agency.active:
+        return []
+    enrolment, _framework = services.collecting_enrolment(agency)
+    if enrolment is None:
+        return []
+    statuses = {s.phase: s for s in calendar.calendar_of(enrolment.year, agency, now)}
+    found = [(instrument, status) for instrument in (Instrument.IIT, Instrument.EIT)
+             if (status := statuses.get(services.PHASES[instrument])) is not None
+             and status.is_open]
+    if not found:
+        return []
+    code = services.link_for(enrolment).code
+    return [OpenSurvey(str(instrument), str(instrument).lower(), code, status.label,
+                       status.closes_on) for instrument, status in found]
