@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from openita.agencies.models import Agency, AgencyKind
 from openita.agencies.registry_io import rebuild_lineages
@@ -90,8 +90,10 @@ def figures(user, world, by: str = "province") -> dict[str, tuple]:
 
 
 def at_risk(user, world) -> dict[str, list[str]]:
-    return {r.agency.code: [reason.text for reason in r.reasons]
-            for r in collection.collection(user, world.year, "province").at_risk}
+    """The reasons in English (the Thai ones are the translations of these)."""
+    with translation.override("en"):
+        return {r.agency.code: [reason.text for reason in r.reasons]
+                for r in collection.collection(user, world.year, "province").at_risk}
 
 
 def test_nacc_sees_every_registered_agency_with_the_live_figures(collecting_scope):
