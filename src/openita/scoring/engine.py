@@ -321,20 +321,31 @@ def _score_oit(framework: Framework, decisions: Any):
         raise InvalidInput(f"oit.{missing[0]}", "decision missing")
     subindicators: dict[str, Fraction] = {}
     indicators: dict[str, Fraction] = {}
-    for indicator in framework.indicators_of("OIT"):
-        subs = [s for s in framework.subindicators if s.indicator == indicator.number]
-        items_of = {s.code: [o for o in framework.oit_items if o.subindicator == s.code]
-                    for s in subs}
-        for sub in subs:
-            subindicators[sub.code] = _mean(
-                HUNDRED if decisions[o.code] else Fraction(0) for o in items_of[sub.code])
-        if framework.aggregation.oit_indicator == "item_mean":
-            indicators[indicator.number] = _mean(
-                HUNDRED if decisions[o.code] else Fraction(0)
-                for s in subs for o in items_of[s.code])
-        else:
-            indicators[indicator.number] = _mean(subindicators[s.code] for s in subs)
+    item_mean = framework.aggregation.oit_indicator == "item_mean"
+    for number, subs in _oit_plan(framework, "OIT"):
+        passed = {sub: sum(1 for code in items if decisions[code]) for sub, items in subs}
+        for sub, items in subs:
+            subindicators[sub] = Fraction(100 * passed[sub], len(items))
+        if item_mean:
+            indicators[number] = Fraction(100 * sum(passed.values()),
+                                          sum(len(items) for _s, items in subs))
+        else:  # the mean of the shares, over one common denominator
+            common = math.lcm(*(len(items) for _s, items in subs))
+            indicators[number] = Fraction(
+                sum(100 * passed[sub] * (common // len(items)) for sub, items in subs),
+                common * len(subs))
     return subindicators, indicators
+
+
+@per_version
+def _oit_plan(framework: Framework, instrument: str
+              ) -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]:
+    """Per OIT indicator, its sub-indicators and their items, worked out once."""
+    return tuple(
+        (indicator.number, tuple(
+            (s.code, tuple(o.code for o in framework.oit_items if o.subindicator == s.code))
+            for s in framework.subindicators if s.indicator == indicator.number))
+        for indicator in framework.indicators_of(instrument))
 
 
 @dataclass(frozen=True)
