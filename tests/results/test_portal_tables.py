@@ -165,7 +165,13 @@ def test_a_download_neutralises_a_formula_in_a_name(published, client):
 # --- the survey links on the agency page -------------------------------------------------
 
 
-def _collecting(world, *, iit: bool = True, eit: bool = True) -> None:
+def _collecting(world, *, iit: bool = True, eit: bool = True, link: bool = True) -> None:
+    """Open or close the world's survey windows; ``link``: the agency has given out its
+    survey link (its own surveys page makes it)."""
+    if link:
+        from openita.surveys.services import link_for
+
+        link_for(world.enrolment)
     for phase, is_open in ((Phase.IIT_COLLECTION, iit), (Phase.EIT_COLLECTION, eit)):
         if is_open:
             set_phase(world, phase)
@@ -197,6 +203,16 @@ def test_while_collection_is_open_the_agency_page_links_to_its_surveys(published
     # The link works: the respondent's page opens.
     start = client.get(reverse("surveys:start", args=["iit", code]))
     assert start.status_code == 200 and "ไม่ระบุตัวตน" in page_text(start)
+
+
+def test_no_link_before_the_agency_has_one_and_the_public_page_never_makes_it(published,
+                                                                             client):
+    from openita.surveys.models import SurveyLink
+
+    SurveyLink.objects.filter(enrolment=published.enrolment).delete()
+    _collecting(published, link=False)
+    assert "/go/" not in page_text(client.get(url("agency", published.agency_a.code)))
+    assert not SurveyLink.objects.filter(enrolment=published.enrolment).exists()
 
 
 def test_only_the_open_survey_is_linked(published, client):

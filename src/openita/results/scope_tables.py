@@ -44,7 +44,8 @@ def collecting(user: Any, year: AssessmentYear, by: str, grouping: str, table: s
                _("OIT being prepared"), _("OIT sent to the executive"), _("OIT approved"),
                _("OIT fully reviewed"), _("Filed an OIT clarification"), _("OIT confirmed"),
                _("At risk")]
-    rows: list[Sequence[object]] = [[g.label, g.registered, g.iit_met, g.eit_met, g.iit_responses, g.eit_responses,
-             g.oit_not_started, g.oit_draft, *g.oit_stages, g.at_risk]
-            for g in [*found.groups, found.totals]]
+    rows: list[Sequence[object]] = [
+        [g.label, g.registered, g.iit_met, g.eit_met, g.iit_responses, g.eit_responses,
+         g.oit_not_started, g.oit_draft, *g.oit_stages, g.at_risk]
+        for g in [*found.groups, found.totals]]
     return headers, rows
