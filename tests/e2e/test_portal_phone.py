@@ -71,7 +71,11 @@ def test_a_citizen_finds_an_agency_on_a_phone_and_reads_it_in_english(
     assert "91.25" in page.inner_text("main")
     assert page.locator("a[href$='/ita/agency/SAO-A/history.xlsx']").count() == 1
     _fits(page)
+    assert page.locator("main figure.chart img").count() >= 1  # the indicators drawn
     assert page.evaluate(UNNAMED_CHARTS) == []
+    # The chart is drawn 800 px wide and shrinks to the phone's width.
+    assert page.evaluate("document.querySelector('main figure.chart img')"
+                         ".getBoundingClientRect().width") <= 390
 
     page.click("form.lang button[name=language]")
     page.wait_for_load_state()
@@ -80,5 +84,9 @@ def test_a_citizen_finds_an_agency_on_a_phone_and_reads_it_in_english(
     main = page.inner_text("main")
     assert "Every year" in main and "Good" in main and "Chiang Mai" in main
     _fits(page)
+    assert page.locator("main figure.chart img").count() >= 1  # the indicators drawn
     assert page.evaluate(UNNAMED_CHARTS) == []
+    # The chart is drawn 800 px wide and shrinks to the phone's width.
+    assert page.evaluate("document.querySelector('main figure.chart img')"
+                         ".getBoundingClientRect().width") <= 390
     context.close()

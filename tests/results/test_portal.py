@@ -102,3 +102,21 @@ def test_search_text_that_cannot_be_a_name_is_an_error_not_a_failed_query(world,
         assert response.status_code == 200, repr(text)
         page = response.content.decode()
         assert 'role="alert"' in page and "ป่าตอง" not in page
+
+
+def test_the_agency_page_draws_its_indicators_and_years_with_text_alternatives(
+        published, client):
+    from tests.results.test_scope import import_year_before
+
+    import_year_before(published)  # a second published year: the history is drawn too
+    response = client.get(reverse("portal:agency", args=[published.agency_a.code]))
+    charts = response.context["charts"]
+    assert set(charts) == {"indicators", "history"}
+    page = response.content.decode()
+    for chart in charts.values():
+        assert f'src="{chart.data_uri}"' in page
+        assert published.agency_a.name_th in chart.alt and "<script" not in chart.svg
+    assert [s.name for s in charts["indicators"].series] == [
+        "หน่วยงานนี้", "ค่าเฉลี่ยของหน่วยงานประเภทเดียวกัน", "ปีก่อนหน้า"]
+    assert charts["history"].labels == [str(published.year.fiscal_year - 1),
+                                        str(published.year.fiscal_year)]

@@ -330,3 +330,40 @@ def search(text: str, limit: int = 50) -> list[Agency]:
                              | Q(code__iexact=text))
     return thai_sorted(found.select_related("province").order_by("code")[:limit],
                        key=lambda a: a.name_th)
+
+
+def agency_charts(agency: Agency, figures: AgencyFigures, language: str = "th"
+                  ) -> dict[str, Any]:
+    """The charts of the agency's public page (the report's kind: SVG drawn on the server,
+    each with its text alternative; the tables of the page give the numbers), kept until
+    the next publication."""
+    if figures.latest is None:
+        return {}
+
+    def compute() -> dict[str, Any]:
+        from django.utils.translation import gettext as _
+
+        from . import charts
+
+        name = agency.name_th if language == "th" else (agency.name_en or agency.name_th)
+        has_previous = any(c.previous is not None for c in figures.comparison)
+        series = [charts.Series(_("This agency"), [c.score for c in figures.comparison]),
+                  charts.Series(_("Average of the same type"),
+                                [c.average for c in figures.comparison])]
+        if has_previous:
+            series.append(charts.Series(_("Previous year"),
+                                        [c.previous for c in figures.comparison]))
+        found: dict[str, Any] = {"indicators": charts.bars(
+            [f"{c.number}. {c.name}" for c in figures.comparison], series,
+            alt=_("Bar chart of the ten indicators of %(agency)s beside the average of its "
+                  "type%(previous)s; the table below gives the same numbers.") % {
+                "agency": name,
+                "previous": _(" and its previous year") if has_previous else ""})}
+        past = list(reversed(figures.history))
+        if len(past) > 1:
+            found["history"] = charts.history(
+                [h.fiscal_year for h in past], [h.total for h in past],
+                alt=_("Line chart of the total of %(agency)s in every published year; the "
+                      "table below gives the same numbers.") % {"agency": name})
+        return found
+    return kept("agency_charts", (agency.pk, language), compute)

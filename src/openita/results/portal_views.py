@@ -143,6 +143,7 @@ def agency_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "portal/agency.html", {
         "agency": agency, "history": figures.history, "latest": figures.latest,
         "instruments": figures.instruments, "comparison": figures.comparison,
+        "charts": portal.agency_charts(agency, figures, _language()),
         "kind": AgencyKind(agency.kind).label, "surveys": surveys})
 
 
