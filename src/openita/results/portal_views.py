@@ -176,10 +176,6 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/search.html", {"q": text, "found": found, "form": form})
 
 
-OPEN_FILES = {"results": "results", "oit": "oit", "responses-iit": "IIT",
-              "responses-eit": "EIT"}
-
-
 @require_GET
 def opendata_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     """The year's open data, and how to recompute a published score from it."""
@@ -191,16 +187,10 @@ def opendata_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
 
 
 @require_GET
-def opendata_file(request: HttpRequest, fiscal_year: int, name: str) -> StreamingHttpResponse:
+def opendata_file(request: HttpRequest, fiscal_year: int, name: str
+                  ) -> HttpResponse | StreamingHttpResponse:
+    """A file of the year's open data: the one written after publication."""
     year = _year(fiscal_year)
-    if name not in OPEN_FILES or (name != "results" and not opendata.has_microdata(year)):
+    if name not in opendata.names_of(year):
         raise Http404
-    if name == "results":
-        lines = opendata.results_csv(year)
-    elif name == "oit":
-        lines = opendata.oit_csv(year)
-    else:
-        lines = opendata.responses_csv(year, OPEN_FILES[name])
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="ita-{fiscal_year}-{name}.csv"')
-    return response
+    return opendata.download(year, name)
