@@ -344,6 +344,9 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "portal:province": [Case(lambda w: {**_year(w), "code": w.province_p.code}, EVERYONE,
                              get=404)],
     "portal:kind": [Case(lambda w: {**_year(w), "kind": "sao"}, EVERYONE, get=404)],
+    "portal:region": [Case(lambda w: {**_year(w), "region": "north"}, EVERYONE, get=404)],
+    "portal:ministry": [Case(lambda w: {**_year(w), "code": w.ministry.code}, EVERYONE,
+                             get=404)],
     "portal:agency": [Case(lambda w: {"code": w.agency_a.code}, EVERYONE)],
     # every table of those pages as CSV and XLSX: not found either (and A has no
     # published result, so its page shows no table)
@@ -354,6 +357,11 @@ EXPECTATIONS: dict[str, list[Case]] = {
                               for f in ("csv", "xlsx")],
     "portal:kind_table": [Case(lambda w, f=f: {**_year(w), "kind": "sao", "fmt": f},
                                EVERYONE, get=404) for f in ("csv", "xlsx")],
+    "portal:region_table": [Case(lambda w, f=f: {**_year(w), "region": "north", "fmt": f},
+                                 EVERYONE, get=404) for f in ("csv", "xlsx")],
+    "portal:ministry_table": [Case(lambda w, f=f: {**_year(w), "code": w.ministry.code,
+                                                   "fmt": f}, EVERYONE, get=404)
+                              for f in ("csv", "xlsx")],
     "portal:agency_table": [Case(lambda w, f=f: {"code": w.agency_a.code, "table": "history",
                                                  "fmt": f}, EVERYONE, get=404)
                             for f in ("csv", "xlsx")],

@@ -354,6 +354,13 @@ PAGES = [
              lambda w: {**_year_of(w), "code": w.province_p.code, "fmt": "xlsx"}),
     ListPage("portal:kind_table csv", "portal:kind_table", "anonymous", _published_results,
              lambda w: {**_year_of(w), "kind": "sao", "fmt": "csv"}),
+    ListPage("portal:region", "portal:region", "anonymous", _published_results,
+             lambda w: {**_year_of(w), "region": w.province_p.region}),
+    ListPage("portal:ministry", "portal:ministry", "anonymous", _published_results,
+             lambda w: {**_year_of(w), "code": w.ministry.code}),
+    ListPage("portal:year_table ministries csv", "portal:year_table", "anonymous",
+             _published_results,
+             lambda w: {**_year_of(w), "table": "ministries", "fmt": "csv"}),
 ]
 
 

@@ -18,6 +18,8 @@ def public_urls(world) -> list[str]:
     return [reverse("portal:home"), reverse("portal:year", args=[fy]),
             reverse("portal:province", args=[fy, world.province_p.code]),
             reverse("portal:kind", args=[fy, "sao"]),
+            reverse("portal:region", args=[fy, world.province_p.region]),
+            reverse("portal:ministry", args=[fy, world.ministry.code]),
             reverse("portal:agency", args=[world.agency_a.code]),
             reverse("portal:search") + "?q=หนองบัว"]
 
@@ -28,9 +30,12 @@ def download_urls(world) -> list[str]:
     found = []
     for fmt in ("csv", "xlsx"):
         found += [reverse("portal:year_table", args=[fy, table, fmt])
-                  for table in ("ratings", "averages", "provinces", "types")]
+                  for table in ("ratings", "averages", "provinces", "regions",
+                                "ministries", "types")]
         found += [reverse("portal:province_table", args=[fy, world.province_p.code, fmt]),
-                  reverse("portal:kind_table", args=[fy, "sao", fmt])]
+                  reverse("portal:kind_table", args=[fy, "sao", fmt]),
+                  reverse("portal:region_table", args=[fy, world.province_p.region, fmt]),
+                  reverse("portal:ministry_table", args=[fy, world.ministry.code, fmt])]
         found += [reverse("portal:agency_table", args=[a, table, fmt])
                   for table in ("instruments", "indicators", "history")]
     return found
@@ -54,7 +59,9 @@ def test_nothing_of_a_year_is_public_before_it_is_published(confirmed, client): 
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
         assert str(final.total) in response.content.decode(), url
-    totals = ("provinces.", "types.", f"/{confirmed.province_p.code}.", "/sao.", "/history.")
+    totals = ("provinces.", "regions.", "ministries.", "types.",
+              f"/{confirmed.province_p.code}.", f"/{confirmed.province_p.region}.",
+              f"/{confirmed.ministry.code}.", "/sao.", "/history.")
     for url in download_urls(confirmed):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -256,3 +256,26 @@ def test_the_year_page_links_to_the_filers_list_once_nacc_publishes_it(published
         filers.publish(published.year, "", acting_user=published.nacc)
     page = page_text(client.get(url("year", fy)))
     assert (f'href="{reverse("oit:filers", args=[fy])}"' in page) is listed
+
+
+# --- by region and by ministry ------------------------------------------------------------
+
+
+def test_the_year_is_browsed_by_region_and_by_ministry(published, client):
+    fy, a = published.year.fiscal_year, published.agency_a
+    page = page_text(client.get(reverse("portal:year", args=[fy])))
+    region = published.province_p.region
+    assert f'href="{reverse("portal:region", args=[fy, region])}"' in page
+    assert f'href="{reverse("portal:ministry", args=[fy, published.ministry.code])}"' in page
+    north = client.get(reverse("portal:region", args=[fy, region]))
+    assert [r.code for r in north.context["rows"]] == [a.code]
+    other = "south" if region != "south" else "north"
+    assert client.get(reverse("portal:region", args=[fy, other])).context["rows"] == []
+    assert client.get(reverse("portal:region", args=[fy, "atlantis"])).status_code == 404
+    under = client.get(reverse("portal:ministry", args=[fy, published.ministry.code]))
+    assert [r.code for r in under.context["rows"]] == [a.code]
+    # Only the top of a hierarchy is a ministry page; A itself has a parent.
+    assert client.get(reverse("portal:ministry", args=[fy, a.code])).status_code == 404
+    rows = read_csv(client.get(url("year_table", fy, "ministries", "csv")))
+    assert rows[0] == ["กระทรวง", "หน่วยงาน", "ค่าเฉลี่ย"]
+    assert rows[1][:2] == [published.ministry.name_th, "1"]

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, Q, QuerySet
 
-from openita.agencies.models import Agency, Province
+from openita.agencies.models import Agency, Province, Region
 from openita.calendars.models import AssessmentYear
 from openita.core.thaisort import thai_sorted
 from openita.core.vocabulary import AgencyKind
@@ -170,15 +170,19 @@ class Row:
 
 
 def ranked(year: AssessmentYear, *, province: Province | None = None,
-           kind: str = "", language: str = "th") -> list[Row]:
+           kind: str = "", region: str = "", ministry: Agency | None = None,
+           language: str = "th") -> list[Row]:
     """The public results of a year, highest total first, ranked (equal totals share a
-    rank), optionally within a province or an agency type."""
-    parts = (year.pk, province.pk if province else "", kind, language)
-    return kept("ranked", parts, lambda: _ranked(year, province, kind, language))
+    rank), optionally within a province, an agency type, a region or the agencies under
+    a ministry (the top of their hierarchy)."""
+    parts = (year.pk, province.pk if province else "", kind, region,
+             ministry.pk if ministry else "", language)
+    return kept("ranked", parts, lambda: _ranked(year, province, kind, region, ministry,
+                                                 language))
 
 
-def _ranked(year: AssessmentYear, province: Province | None, kind: str, language: str
-            ) -> list[Row]:
+def _ranked(year: AssessmentYear, province: Province | None, kind: str, region: str,
+            ministry: Agency | None, language: str) -> list[Row]:
     framework = framework_of(year)
     labels = {r.code: (r.label_th if language == "th" else r.label_en)
               for r in framework.rating}
@@ -187,6 +191,10 @@ def _ranked(year: AssessmentYear, province: Province | None, kind: str, language
         results = results.filter(agency__province=province)
     if kind:
         results = results.filter(agency__kind=kind)
+    if region:
+        results = results.filter(agency__province__region=region)
+    if ministry is not None:
+        results = results.filter(agency__lineage__startswith=ministry.lineage)
     rows: list[Row] = []
     previous, rank = None, 0
     for position, r in enumerate(results.order_by("-total", "agency__code"), start=1):
@@ -198,6 +206,41 @@ def _ranked(year: AssessmentYear, province: Province | None, kind: str, language
             (r.agency.province.name_th if language == "th" else r.agency.province.name_en)
             if r.agency.province else "", r.total, labels.get(r.rating, r.rating)))
     return rows
+
+
+def regions_with_results(year: AssessmentYear) -> list[tuple[str, int, Decimal | None]]:
+    """Every region with published results, with its agencies and average, in the
+    registry's order of regions (agencies without a province belong to none)."""
+    def compute() -> list[tuple[str, int, Decimal | None]]:
+        counted = {region: (n, avg) for region, n, avg in published_results(year).filter(
+            agency__province__isnull=False).values_list("agency__province__region").annotate(
+            n=Count("pk"), avg=Avg("total")).order_by()}
+        return [(r.value, counted[r.value][0], _two(counted[r.value][1]))
+                for r in Region if r.value in counted]
+    return kept("regions", (year.pk,), compute)
+
+
+def ministry_of(lineage: str) -> int | None:
+    """The id of the top of an agency's hierarchy ("/<top>/…/<own>/")."""
+    top = lineage.strip("/").split("/")[0]
+    return int(top) if top.isdigit() else None
+
+
+def ministries_with_results(year: AssessmentYear) -> list[tuple[Agency, int, Decimal | None]]:
+    """Every ministry (or other top of a hierarchy) with published results of the
+    agencies under it, itself included, with their number and average, in Thai order."""
+    def compute() -> list[tuple[Agency, int, Decimal | None]]:
+        totals: dict[int, list[Decimal]] = {}
+        for lineage, total in published_results(year).values_list("agency__lineage",
+                                                                   "total"):
+            top = ministry_of(lineage)
+            if top is not None and total is not None:
+                totals.setdefault(top, []).append(total)
+        tops = Agency.objects.filter(pk__in=list(totals)).only(
+            "code", "name_th", "name_en", "lineage")
+        return [(a, len(totals[a.pk]), _mean(totals[a.pk]))
+                for a in thai_sorted(tops, key=lambda a: a.name_th)]
+    return kept("ministries", (year.pk,), compute)
 
 
 def provinces_with_results(year: AssessmentYear) -> list[tuple[Province, int, Decimal | None]]:

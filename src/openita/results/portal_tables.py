@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from openita.agencies.models import Province
+from openita.agencies.models import Agency, Province, Region
 from openita.calendars.models import AssessmentYear
 from openita.core.vocabulary import AgencyKind
 
@@ -18,7 +18,7 @@ from . import portal
 
 Table = tuple[list[str], list[Sequence[object]]]
 
-YEAR_TABLES = ("ratings", "averages", "provinces", "types")
+YEAR_TABLES = ("ratings", "averages", "provinces", "regions", "ministries", "types")
 AGENCY_TABLES = ("instruments", "indicators", "history")
 
 
@@ -41,6 +41,14 @@ def year_table(year: AssessmentYear, table: str, language: str) -> Table:
         return ([_("Province"), _("Agencies"), _("Average")],
                 [[province_name(p, language), n, _score(avg)]
                  for p, n, avg in portal.provinces_with_results(year)])
+    if table == "regions":
+        return ([_("Region"), _("Agencies"), _("Average")],
+                [[str(Region(region).label), n, _score(avg)]
+                 for region, n, avg in portal.regions_with_results(year)])
+    if table == "ministries":
+        return ([_("Ministry"), _("Agencies"), _("Average")],
+                [[agency_name(a, language), n, _score(avg)]
+                 for a, n, avg in portal.ministries_with_results(year)])
     assert table == "types"
     return ([_("Agency type"), _("Agencies"), _("Average")],
             [[str(AgencyKind(kind).label), n, _score(avg)]
@@ -68,6 +76,10 @@ def agency_table(figures: portal.AgencyFigures, table: str) -> Table:
     assert table == "history"
     return ([_("Year"), _("Total"), _("Rating")],
             [[y.fiscal_year, y.total, y.rating] for y in figures.history])
+
+
+def agency_name(agency: Agency, language: str) -> str:
+    return agency.name_th if language == "th" else (agency.name_en or agency.name_th)
 
 
 def province_name(province: Province, language: str) -> str:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from openita.agencies.models import Agency, Province
+from openita.agencies.models import Agency, Province, Region
 from openita.calendars.models import AssessmentYear
 from openita.core import tables
 from openita.core.vocabulary import AgencyKind
@@ -54,6 +54,10 @@ def year_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
                       for p, n, avg in portal.provinces_with_results(year)],
         "kinds": [(kind, AgencyKind(kind).label, n, avg)
                   for kind, n, avg in portal.kinds_with_results(year)],
+        "regions": [(region, Region(region).label, n, avg)
+                    for region, n, avg in portal.regions_with_results(year)],
+        "ministries": [(a, portal_tables.agency_name(a, language), n, avg)
+                       for a, n, avg in portal.ministries_with_results(year)],
         # Read on every request: NACC publishes the list without touching the results.
         "filers": FilersList.objects.filter(year=year).exists(),
         "news": _news()})
@@ -126,6 +130,60 @@ def kind_table(request: HttpRequest, fiscal_year: int, kind: str, fmt: str) -> H
     _, rows = _kind_rows(fiscal_year, kind)
     headers, cells = portal_tables.ranked_table(rows, by_kind=True)
     return tables.download(headers, cells, fmt, f"ita-{fiscal_year}-type-{kind}")
+
+
+def _region_rows(fiscal_year: int, region: str) -> tuple[AssessmentYear, list[portal.Row]]:
+    year = _year(fiscal_year)
+    if region not in Region.values:
+        raise Http404
+    return year, portal.ranked(year, region=region, language=_language())
+
+
+@require_GET
+def region_page(request: HttpRequest, fiscal_year: int, region: str) -> HttpResponse:
+    year, rows = _region_rows(fiscal_year, region)
+    return render(request, "portal/ranked.html", {
+        "year": year, "title": Region(region).label, "rows": rows, "back": "kind",
+        "download": ("portal:region_table", region)})
+
+
+@require_GET
+def region_table(request: HttpRequest, fiscal_year: int, region: str, fmt: str
+                 ) -> HttpResponse:
+    """The ranked list of a region page as CSV or XLSX."""
+    if fmt not in FORMATS:
+        raise Http404
+    _, rows = _region_rows(fiscal_year, region)
+    headers, cells = portal_tables.ranked_table(rows, by_kind=True)
+    return tables.download(headers, cells, fmt, f"ita-{fiscal_year}-region-{region}")
+
+
+def _ministry_rows(fiscal_year: int, code: str) -> tuple[AssessmentYear, Agency,
+                                                          list[portal.Row]]:
+    year = _year(fiscal_year)
+    ministry = get_object_or_404(Agency, code=code, parent__isnull=True)
+    return year, ministry, portal.ranked(year, ministry=ministry, language=_language())
+
+
+@require_GET
+def ministry_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
+    """The agencies under a ministry (the top of their hierarchy), ranked."""
+    year, ministry, rows = _ministry_rows(fiscal_year, code)
+    return render(request, "portal/ranked.html", {
+        "year": year, "title": portal_tables.agency_name(ministry, _language()),
+        "rows": rows, "back": "kind", "download": ("portal:ministry_table", ministry.code)})
+
+
+@require_GET
+def ministry_table(request: HttpRequest, fiscal_year: int, code: str, fmt: str
+                   ) -> HttpResponse:
+    """The ranked list of a ministry page as CSV or XLSX."""
+    if fmt not in FORMATS:
+        raise Http404
+    _, ministry, rows = _ministry_rows(fiscal_year, code)
+    headers, cells = portal_tables.ranked_table(rows, by_kind=True)
+    return tables.download(headers, cells, fmt,
+                           f"ita-{fiscal_year}-ministry-{_safe(ministry.code)}")
 
 
 def _agency(code: str) -> Agency:
