@@ -7,6 +7,10 @@ A kept count (``CellTally``) names the response version it counted; a trigger gi
 version a new value on every change to a response of the enrolment and instrument. The
 version is read *before* the responses are counted, so a response added while counting
 makes the kept count's version an old one, and the next computation counts again.
+
+A migration that makes SQLite rebuild ``surveys_response`` (most column changes do) drops
+its triggers with the old table: such a migration must make them again (the tests of
+``tests/results/test_tallies.py`` fail if it does not).
 """
 
 from __future__ import annotations

@@ -79,11 +79,14 @@ def add_triggers(apps, schema_editor):
     if vendor == "postgresql":
         statements = [PG_FUNCTION, *PG_TRIGGERS]
     elif vendor == "sqlite":
-        statements = SQLITE_TRIGGERS
+        statements = [*SQLITE_TRIGGERS]
     else:
         raise RuntimeError(f"openita runs on PostgreSQL or SQLite, not {vendor}")
+    # The responses already there have their first version (a fresh list each time: a
+    # process that migrates twice, as the tests do, must not run this twice).
     statements.append(f"INSERT INTO {VERSIONS} (enrolment_id, instrument, version) "
-                      "SELECT DISTINCT enrolment_id, instrument, 1 FROM surveys_response")
+                      "SELECT DISTINCT enrolment_id, instrument, 1 FROM surveys_response "
+                      "WHERE true ON CONFLICT (enrolment_id, instrument) DO NOTHING")
     for statement in statements:
         schema_editor.execute(statement)
 
