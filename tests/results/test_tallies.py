@@ -5,6 +5,7 @@ and never kept as current when a response arrived while counting."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.db.models import F
 
 from openita.results.models import AgencyResult, ResultKind
@@ -98,3 +99,37 @@ def test_the_schedule_counts_only_what_changed_since_the_last_count(confirmed):
     assert tallies.refresh(confirmed.year.pk) == 1
     kept = CellTally.objects.get(enrolment=confirmed.enrolment, instrument="EIT")
     assert kept.n == 10 and kept.version == version(confirmed, "EIT")
+
+
+def test_a_response_moved_to_another_agency_or_instrument_counts_again_for_both(confirmed):
+    from openita.calendars.models import Enrolment, EnrolmentState
+
+    a = confirmed.enrolment
+    b = Enrolment.objects.create(agency=confirmed.agency_b, year=confirmed.year,
+                                 state=EnrolmentState.HEADCOUNT_APPROVED, headcount=10)
+    first = tallies.counted("EIT", [a.pk, b.pk])
+    assert b.pk not in first
+    moved = Response.objects.filter(enrolment=a, instrument="EIT", excluded=False).first()
+    Response.objects.filter(pk=moved.pk).update(enrolment=b)  # a hand correction
+    again = tallies.counted("EIT", [a.pk, b.pk])
+    assert again[b.pk]["n"] == 1 and again[a.pk]["n"] == first[a.pk]["n"] - 1
+    Response.objects.filter(pk=moved.pk).update(
+        instrument="IIT", answers={"q1a": 1, "q1b": 1, "q1c": 1, "q2": "yes", "q3": 1})
+    assert b.pk not in tallies.counted("EIT", [b.pk])
+    assert tallies.counted("IIT", [b.pk])[b.pk]["n"] == 1
+
+
+def test_the_number_of_responses_and_the_cells_are_counted_at_one_moment(confirmed):
+    found = tallies.count("IIT", [confirmed.enrolment.pk])[confirmed.enrolment.pk]
+    assert found["n"] == 17
+    assert {sum(per_answer.values()) for per_answer in found["cells"].values()} == {17}
+
+
+@pytest.mark.skipif("connection.vendor == 'sqlite'", reason="SQLite has no TRUNCATE")
+def test_a_truncated_response_table_takes_every_kept_count_with_it(confirmed):
+
+    tallies.counted("EIT", [confirmed.enrolment.pk])
+    assert CellTally.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE surveys_response CASCADE")
+    assert not CellTally.objects.exists() and not ResponseVersion.objects.exists()

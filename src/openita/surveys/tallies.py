@@ -76,47 +76,43 @@ def _current(instrument: str, year_id: int) -> Any:
 
 
 def count(instrument: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The counts of these enrolments, counted now: two grouped queries."""
+    """The counts of these enrolments, counted now: one grouped statement, so the number
+    of responses and the answers per cell are read at the same moment (two statements
+    would each see the responses committed by then, and could disagree)."""
     found: dict[int, dict[str, Any]] = {}
     if not ids:
         return found
-    with transaction.atomic():
+    sql, params = _counts_sql(instrument, ids)
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [COUNT_WORK_MEM])
-        for enrolment_id, n in _respondents(instrument, ids):
-            found[enrolment_id] = {"n": n, "cells": defaultdict(dict)}
-        sql, params = _cell_counts_sql(instrument, ids)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [COUNT_WORK_MEM])
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    cells: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for enrolment_id, key, value, number in rows:
-        if enrolment_id in found:
-            found[enrolment_id]["cells"][key][str(value)] = number
-    for tally in found.values():
-        tally["cells"] = {k: dict(v) for k, v in tally["cells"].items()}
+        if key is None:  # the row of the number of responses
+            found[enrolment_id] = {"n": number}
+        else:
+            cells[enrolment_id][key][str(value)] = number
+    for enrolment_id, tally in found.items():
+        tally["cells"] = {k: dict(v) for k, v in cells[enrolment_id].items()}
     return found
 
 
-def _respondents(instrument: str, ids: list[int]) -> list[tuple[int, int]]:
-    from django.db.models import Count
-
-    return list(Response.objects.filter(
-        enrolment_id__in=ids, instrument=instrument, excluded=False).values_list(
-        "enrolment_id").annotate(n=Count("pk")).order_by())
-
-
-def _cell_counts_sql(instrument: str, ids: list[int]) -> tuple[str, list[Any]]:
-    """Per (enrolment, cell, answer): how many counted responses gave that answer."""
+def _counts_sql(instrument: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """Per (enrolment, cell, answer): how many counted responses gave that answer; and per
+    enrolment, with no cell, how many counted responses there are."""
     marks = ", ".join(["%s"] * len(ids))
     table = Response._meta.db_table
     if connection.vendor == "postgresql":
         expand = f"{table} r CROSS JOIN LATERAL jsonb_each_text(r.answers) AS c(key, value)"
     else:  # SQLite's JSON1
         expand = f"{table} r, json_each(r.answers) AS c"
-    return (f"SELECT r.enrolment_id, c.key, c.value, COUNT(*) FROM {expand} "
-            f"WHERE r.instrument = %s AND NOT r.excluded AND r.enrolment_id IN ({marks}) "
-            f"GROUP BY r.enrolment_id, c.key, c.value", [instrument, *ids])
+    where = f"r.instrument = %s AND NOT r.excluded AND r.enrolment_id IN ({marks})"
+    return (f"SELECT r.enrolment_id, c.key, c.value, COUNT(*) FROM {expand} WHERE {where} "
+            f"GROUP BY r.enrolment_id, c.key, c.value UNION ALL "
+            f"SELECT r.enrolment_id, NULL, NULL, COUNT(*) FROM {table} r WHERE {where} "
+            f"GROUP BY r.enrolment_id", [instrument, *ids, instrument, *ids])
 
 
 def _keep(instrument: str, versions: dict[int, int],
@@ -124,10 +120,12 @@ def _keep(instrument: str, versions: dict[int, int],
     """Keep the counts just made, each under the version read before counting (an
     enrolment without counted responses keeps a count of none, so it is not counted
     again either)."""
+    # In the order of the enrolments: two processes keeping counts of the same agencies
+    # lock their rows in the same order, and never wait on each other in a circle.
     tallies = [CellTally(enrolment_id=e, instrument=instrument, version=version,
                          n=fresh[e]["n"] if e in fresh else 0,
                          cells=fresh[e]["cells"] if e in fresh else {})
-               for e, version in versions.items()]
+               for e, version in sorted(versions.items())]
     CellTally.objects.bulk_create(
         tallies, batch_size=1000, update_conflicts=True,
         unique_fields=["enrolment", "instrument"], update_fields=["version", "n", "cells"])

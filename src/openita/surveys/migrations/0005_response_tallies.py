@@ -47,6 +47,12 @@ PG_TRIGGERS = [
     "CREATE TRIGGER openita_response_version_delete AFTER DELETE ON surveys_response "
     "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
     "EXECUTE FUNCTION openita_bump_response_version()",
+    # TRUNCATE fires no DELETE trigger: every kept count goes with the responses.
+    "CREATE OR REPLACE FUNCTION openita_forget_counts() RETURNS trigger AS $$ BEGIN "
+    "DELETE FROM surveys_celltally; DELETE FROM surveys_responseversion; RETURN NULL; "
+    "END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER openita_response_truncate AFTER TRUNCATE ON surveys_response "
+    "FOR EACH STATEMENT EXECUTE FUNCTION openita_forget_counts()",
 ]
 SQLITE_ADDED = f"""
 INSERT INTO {VERSIONS} (enrolment_id, instrument, version) VALUES (NEW.enrolment_id,
@@ -96,7 +102,10 @@ def drop_triggers(apps, schema_editor):
     for name in NAMES:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS openita_response_truncate"
+                              " ON surveys_response")
         schema_editor.execute("DROP FUNCTION IF EXISTS openita_bump_response_version()")
+        schema_editor.execute("DROP FUNCTION IF EXISTS openita_forget_counts()")
 
 
 class Migration(migrations.Migration):
