@@ -215,6 +215,16 @@ def test_no_link_before_the_agency_has_one_and_the_public_page_never_makes_it(pu
     assert not SurveyLink.objects.filter(enrolment=published.enrolment).exists()
 
 
+def test_the_staff_survey_is_public_only_where_each_answer_needs_an_access_code(published,
+                                                                             client):
+    _collecting(published)
+    published.year.iit_requires_access_code = False
+    published.year.save(update_fields=["iit_requires_access_code"])
+    code = published.enrolment.survey_link.code
+    assert _survey_hrefs(client, published.agency_a) == [
+        reverse("surveys:start", args=["eit", code])]
+
+
 def test_only_the_open_survey_is_linked(published, client):
     _collecting(published, iit=False)
     hrefs = _survey_hrefs(client, published.agency_a)

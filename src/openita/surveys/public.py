@@ -28,16 +28,20 @@ class OpenSurvey:
 
 
 def open_surveys(agency: Agency, now: dt.datetime | None = None) -> list[OpenSurvey]:
-    """The agency's surveys whose collection window is open for it now, IIT first; none
-    unless the agency is active and registered in the open year (which has its
-    framework)."""
+    """The agency's surveys whose collection window is open for it now, IIT first (only
+    where the year asks each staff member for an access code); none unless the agency is
+    active and registered in the open year (which has its framework)."""
     if not agency.active:
         return []
     enrolment, _framework = services.collecting_enrolment(agency)
     if enrolment is None:
         return []
     statuses = {s.phase: s for s in calendar.calendar_of(enrolment.year, agency, now)}
-    found = [(instrument, status) for instrument in (Instrument.IIT, Instrument.EIT)
+    # The IIT is for the agency's own staff: in public only when each answer needs an
+    # access code the agency hands to its staff, so that a public link invites no one else.
+    instruments = ([Instrument.IIT] if enrolment.year.iit_requires_access_code else []
+                   ) + [Instrument.EIT]
+    found = [(instrument, status) for instrument in instruments
              if (status := statuses.get(services.PHASES[instrument])) is not None
              and status.is_open]
     # Only a link the agency has already given out (its surveys page makes it): a public
