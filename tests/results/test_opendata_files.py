@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.http import FileResponse
 
 from openita.results import opendata
 from openita.results.models import OpenDataFile
@@ -31,7 +33,9 @@ def test_publication_writes_every_file_of_the_year(published):
 
 def test_a_download_reads_the_written_file(published):
     kept = OpenDataFile.objects.get(year=published.year, name="responses-eit")
+    respond(published.enrolment, "EIT", {"e1": 2})  # not in the file written before
     response = opendata.download(published.year, "responses-eit")
+    assert isinstance(response, FileResponse)
     assert response["Content-Disposition"] == (
         f'attachment; filename="ita-{published.year.fiscal_year}-responses-eit.csv"')
     assert response.getvalue().decode("utf-8") == kept.file.open("rb").read().decode()
@@ -47,6 +51,25 @@ def test_writing_again_replaces_each_file_and_removes_the_old_one(
     assert kept.file.name != old and not default_storage.exists(old)
     assert kept.rows == 11
     assert OpenDataFile.objects.filter(year=published.year).count() == len(opendata.FILES)
+
+
+def test_a_file_the_storage_lost_is_made_as_it_is_asked(published):
+    kept = OpenDataFile.objects.get(year=published.year, name="oit")
+    default_storage.delete(kept.file.name)
+    response = opendata.download(published.year, "oit")
+    assert not isinstance(response, FileResponse)
+    assert text_of(response) == "".join(opendata.lines_of(published.year, "oit")).lstrip(
+        "\ufeff")
+
+
+def test_the_command_writes_a_published_year_again(published, capsys):
+    old = OpenDataFile.objects.get(year=published.year, name="responses-eit").rows
+    respond(published.enrolment, "EIT", {"e1": 2})
+    call_command("write_open_data", str(published.year.fiscal_year))
+    assert OpenDataFile.objects.get(year=published.year, name="responses-eit").rows == old + 1
+    assert "responses-eit.csv" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="not published"):
+        call_command("write_open_data", str(published.year.fiscal_year + 1))
 
 
 def test_a_file_not_yet_written_is_made_as_it_is_asked(published):

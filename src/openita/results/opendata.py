@@ -12,8 +12,11 @@ can recompute every published score with ``openita score``:
 
 Only a year whose results are published has any of these; a year imported from before
 openita has ``results.csv`` alone (openita never had its answers). The files are written
-once, by a worker, after the publication (``write_files``), and downloads read the
-written file; until it is written a download is made from the database as it is asked.
+once, by a worker, after the publication (``write_files``): they are the data of the
+published results, from which those results are recomputed. Downloads read the written
+file; until it is written (or if the storage has lost it) a download is made from the
+database as it is asked. ``openita write-open-data FY`` writes them again, for NACC to
+run after it excludes a response from a published year (one that names a person, say).
 """
 
 from __future__ import annotations
@@ -182,8 +185,13 @@ def download(year: AssessmentYear, name: str) -> HttpResponse | StreamingHttpRes
     filename = f"ita-{year.fiscal_year}-{name}.csv"
     written = OpenDataFile.objects.filter(year=year, name=name).first()
     if written is not None:
-        return FileResponse(written.file.open("rb"), as_attachment=True, filename=filename,
-                            content_type="text/csv; charset=utf-8")
+        try:
+            opened = written.file.open("rb")
+        except OSError:  # the storage lost it, or it was just replaced: make it now
+            pass
+        else:
+            return FileResponse(opened, as_attachment=True, filename=filename,
+                                content_type="text/csv; charset=utf-8")
     response = StreamingHttpResponse(lines_of(year, name),
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
