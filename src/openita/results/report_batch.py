@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ from . import report as reports
 @dataclass(frozen=True)
 class Printed:
     agency: str
-    path: Path | None  # None: the agency has no final result that year
+    path: Path | None  # None: the agency has no final result that year, or it failed
     seconds: float
+    error: str = ""  # why it could not be printed (the others are printed all the same)
 
 
 def print_reports(year: AssessmentYear, agencies: list[Agency], folder: Path, *,
@@ -50,13 +52,25 @@ def _print_one(job: tuple[int, int, str, bool]) -> Printed:
 
     year_id, agency_id, folder, thai_digits = job
     started = time.perf_counter()
-    year = AssessmentYear.objects.select_related("framework").get(pk=year_id)
     agency = Agency.objects.select_related("province").get(pk=agency_id)
-    report = reports.build(year, agency)
-    if report is None:
-        return Printed(agency.code, None, time.perf_counter() - started)
-    path = Path(folder) / reports.filename_of(report)
-    partial = path.with_suffix(".pdf.part")  # a killed print leaves no half file behind
-    partial.write_bytes(reports.render_pdf(report, thai_digits=thai_digits))
-    partial.replace(path)
+    try:
+        year = AssessmentYear.objects.select_related("framework").get(pk=year_id)
+        report = reports.build(year, agency)
+        if report is None:
+            return Printed(agency.code, None, time.perf_counter() - started)
+        path = Path(folder) / reports.filename_of(report)
+        pdf = reports.render_pdf(report, thai_digits=thai_digits)
+        # Written whole under a name of its own, then renamed: a killed print, or two
+        # batches into one folder, never leave half a file under the report's name.
+        handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}-",
+                                           suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(pdf)
+            os.replace(partial, path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+    except Exception as error:  # one agency's failure stops no other
+        return Printed(agency.code, None, time.perf_counter() - started, repr(error)[:500])
     return Printed(agency.code, path, time.perf_counter() - started)

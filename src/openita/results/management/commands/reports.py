@@ -45,9 +45,13 @@ class Command(BaseCommand):
         agencies = self._agencies(year, province, ministry, agency, all)
         started = time.perf_counter()
         printed = skipped = 0
+        failed: list[str] = []
         for done in print_reports(year, agencies, out, workers=workers,
                                   thai_digits=thai_digits):
-            if done.path is None:
+            if done.error:
+                failed.append(done.agency)
+                self.stderr.write(f"{done.agency}: not printed: {done.error}")
+            elif done.path is None:
                 skipped += 1
                 self.stdout.write(f"{done.agency}: no final result in {fiscal_year}")
             else:
@@ -57,6 +61,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{printed} reports printed, {skipped} skipped, in {elapsed:.1f} s"
             + (f" ({elapsed / printed:.2f} s per report)" if printed else "")))
+        if failed:
+            raise CommandError(f"{len(failed)} reports could not be printed: "
+                               f"{', '.join(failed)}")
 
     def _agencies(self, year: AssessmentYear, province: str | None, ministry: str | None,
                   codes: list[str], every: bool) -> list[Agency]:
