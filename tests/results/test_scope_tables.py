@@ -9,6 +9,8 @@ import io
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from openita.results import collection
+
 from .test_scope import import_year_before
 
 
@@ -45,6 +47,10 @@ def test_the_collection_tables_download_within_the_scope(confirmed, client_for):
     assert len(everyone) >= len(groups)
     at_risk = rows_of(client_for(confirmed.nacc).get(url(fy), {"table": "at_risk"}))
     assert at_risk[0][0] == "รหัสหน่วยงาน"
+    everyone_at_risk = collection.collection(confirmed.nacc, confirmed.year, "province",
+                                             top=None)
+    assert [r[0] for r in at_risk[1:]] == [r.agency.code for r in everyone_at_risk.at_risk]
+    assert len(at_risk) - 1 == everyone_at_risk.at_risk_count
 
 
 def test_other_years_tables_and_formats_are_not_found(confirmed, client_for):

@@ -108,7 +108,7 @@ class Group:
 class Collection:
     groups: list[Group]
     totals: Group
-    at_risk: list[AtRisk]  # the TOP_AT_RISK most at risk
+    at_risk: list[AtRisk]  # the ``top`` most at risk (every one for a download)
     at_risk_count: int
     live: bool  # NACC's live survey counts; otherwise as last released
     oit_days: int
@@ -174,7 +174,7 @@ def _oit_reason(state: str | None, days_left: int, url: str) -> Reason:
 
 
 def collection(user: Any, year: AssessmentYear, by: str, *,
-               today: dt.date | None = None) -> Collection:
+               today: dt.date | None = None, top: int | None = TOP_AT_RISK) -> Collection:
     """Where the collection of ``year`` stands in the user's scope, grouped ``by``
     province, ministry or agency type (see the module's docstring for every figure)."""
     today = today or timezone.localdate()
@@ -229,5 +229,5 @@ def collection(user: Any, year: AssessmentYear, by: str, *,
     risky.sort(key=lambda r: (-len(r.reasons), -r.shortfall,
                               r.oit_days_left if r.oit_days_left is not None else days,
                               r.agency.code))
-    return Collection(table, totals, risky[:TOP_AT_RISK], len(risky), sees_live_figures(user),
+    return Collection(table, totals, risky[:top], len(risky), sees_live_figures(user),
                       days, general)

@@ -33,7 +33,7 @@ def published(user: Any, year: AssessmentYear, by: str, grouping: str, table: st
 
 def collecting(user: Any, year: AssessmentYear, by: str, grouping: str, table: str
                ) -> tuple[list[str], list[Sequence[object]]]:
-    found = collection.collection(user, year, by)
+    found = collection.collection(user, year, by, top=None)  # every agency at risk
     if table == "at_risk":
         return ([_("Agency code"), _("Agency"), grouping, _("Why")],
                 [[r.agency.code, r.agency.name_th, r.group,
