@@ -127,3 +127,19 @@ def test_the_agency_page_draws_its_indicators_and_years_with_text_alternatives(
         "หน่วยงานนี้", "ค่าเฉลี่ยของหน่วยงานประเภทเดียวกัน", "ปีก่อนหน้า"]
     assert charts["history"].labels == [str(published.year.fiscal_year - 1),
                                         str(published.year.fiscal_year)]
+
+
+def test_a_kept_page_keeps_nothing_of_the_visitor_who_drew_it(published, client_for):
+    from django.core.cache import cache
+    from django.test import Client
+
+    client = Client()  # not signed in
+    cache.clear()
+    fy, code = published.year.fiscal_year, published.agency_a.code
+    nacc = client_for(published.nacc)
+    for url in (reverse("portal:year", args=[fy]), reverse("portal:agency", args=[code]),
+                reverse("portal:province", args=[fy, published.province_p.code])):
+        drawn = nacc.get(url).content.decode()  # the first visitor, signed in, draws it
+        assert published.nacc.full_name in drawn
+        kept = client.get(url).content.decode()  # the next, anonymous, reads it kept
+        assert published.nacc.full_name not in kept and str(published.result.total) in kept

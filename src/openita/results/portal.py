@@ -79,9 +79,11 @@ def kept(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
 
 
 def published_years() -> list[AssessmentYear]:
-    """The years whose results are public, newest first."""
-    return list(AssessmentYear.objects.filter(publication__isnull=False).select_related(
-        "framework").defer("framework__content").order_by("-fiscal_year"))
+    """The years whose results are public, newest first (kept until the next publication:
+    every public page asks)."""
+    return kept("years", (), lambda: list(AssessmentYear.objects.filter(
+        publication__isnull=False).select_related("framework").defer(
+        "framework__content").order_by("-fiscal_year")))
 
 
 def published_year(fiscal_year: int) -> AssessmentYear | None:

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -34,6 +39,17 @@ def _year(fiscal_year: int) -> AssessmentYear:
     return year
 
 
+def _body(name: str, parts: tuple[Any, ...], template: str,
+          context: Callable[[], dict[str, Any]]) -> str:
+    """A public page's content, drawn once per publication and language and kept: the
+    figures do not change between publications, and drawing a page of 77 provinces or of
+    an agency's charts costs more than all the rest of a request. The page around it —
+    the header, the sign-in state, the forms and their tokens — is drawn for each request.
+    Drawn without the request, so nothing of one visitor is ever kept for another."""
+    return portal.kept(f"html:{name}", (*parts, _language()),
+                       lambda: mark_safe(render_to_string(template, context())))  # noqa: S308
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The latest published year; a search box either way."""
@@ -47,20 +63,27 @@ def home(request: HttpRequest) -> HttpResponse:
 def year_page(request: HttpRequest, fiscal_year: int) -> HttpResponse:
     year = _year(fiscal_year)
     language = _language()
-    return render(request, "portal/year.html", {
-        "year": year, "summary": portal.summary(year, language),
-        "years": [y.fiscal_year for y in portal.published_years()],
-        "provinces": [(p, portal_tables.province_name(p, language), n, avg)
-                      for p, n, avg in portal.provinces_with_results(year)],
-        "kinds": [(kind, AgencyKind(kind).label, n, avg)
-                  for kind, n, avg in portal.kinds_with_results(year)],
-        "regions": [(region, Region(region).label, n, avg)
-                    for region, n, avg in portal.regions_with_results(year)],
-        "ministries": [(a, portal_tables.agency_name(a, language), n, avg)
-                       for a, n, avg in portal.ministries_with_results(year)],
-        # Read on every request: NACC publishes the list without touching the results.
-        "filers": FilersList.objects.filter(year=year).exists(),
-        "news": _news()})
+    # Read on every request and part of the key: NACC publishes news and the filers list
+    # without touching the results.
+    news = _news()
+    filers = FilersList.objects.filter(year=year).exists()
+
+    def context() -> dict[str, Any]:
+        return {
+            "year": year, "summary": portal.summary(year, language),
+            "years": [y.fiscal_year for y in portal.published_years()],
+            "provinces": [(p, portal_tables.province_name(p, language), n, avg)
+                          for p, n, avg in portal.provinces_with_results(year)],
+            "kinds": [(kind, AgencyKind(kind).label, n, avg)
+                      for kind, n, avg in portal.kinds_with_results(year)],
+            "regions": [(region, Region(region).label, n, avg)
+                        for region, n, avg in portal.regions_with_results(year)],
+            "ministries": [(a, portal_tables.agency_name(a, language), n, avg)
+                           for a, n, avg in portal.ministries_with_results(year)],
+            "filers": filers, "news": news}
+    stamp = ",".join(f"{n.pk}.{n.published_at:%s}" for n in news)
+    body = _body("year", (year.pk, int(filers), stamp), "portal/_year_body.html", context)
+    return render(request, "portal/year.html", {"year": year, "body": body})
 
 
 @require_GET
@@ -93,13 +116,24 @@ def _kind_rows(fiscal_year: int, kind: str) -> tuple[AssessmentYear, list[portal
     return year, portal.ranked(year, kind=kind, language=_language())
 
 
+def _ranked_page(request: HttpRequest, year: AssessmentYear, name: str, title: str,
+                 rows: Callable[[], list[portal.Row]], back: str,
+                 download: tuple[str, str]) -> HttpResponse:
+    """A ranked page: its content kept (``_body``), the rows read only to draw it."""
+    body = _body(name, (year.pk, download[1]), "portal/_ranked_body.html", lambda: {
+        "year": year, "title": title, "rows": rows(), "back": back, "download": download})
+    return render(request, "portal/ranked.html", {"year": year, "title": title,
+                                                  "body": body})
+
+
 @require_GET
 def province_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
-    year, province, rows = _province_rows(fiscal_year, code)
-    return render(request, "portal/ranked.html", {
-        "year": year, "title": portal_tables.province_name(province, _language()),
-        "rows": rows, "back": "province",
-        "download": ("portal:province_table", province.code)})
+    year = _year(fiscal_year)
+    province = get_object_or_404(Province, code=code)
+    return _ranked_page(
+        request, year, "province", portal_tables.province_name(province, _language()),
+        lambda: portal.ranked(year, province=province, language=_language()), "province",
+        ("portal:province_table", province.code))
 
 
 @require_GET
@@ -116,10 +150,12 @@ def province_table(request: HttpRequest, fiscal_year: int, code: str, fmt: str
 
 @require_GET
 def kind_page(request: HttpRequest, fiscal_year: int, kind: str) -> HttpResponse:
-    year, rows = _kind_rows(fiscal_year, kind)
-    return render(request, "portal/ranked.html", {
-        "year": year, "title": AgencyKind(kind).label, "rows": rows, "back": "kind",
-        "download": ("portal:kind_table", kind)})
+    year = _year(fiscal_year)
+    if kind not in AgencyKind.values:
+        raise Http404
+    return _ranked_page(request, year, "kind", str(AgencyKind(kind).label),
+                        lambda: portal.ranked(year, kind=kind, language=_language()), "kind",
+                        ("portal:kind_table", kind))
 
 
 @require_GET
@@ -141,10 +177,12 @@ def _region_rows(fiscal_year: int, region: str) -> tuple[AssessmentYear, list[po
 
 @require_GET
 def region_page(request: HttpRequest, fiscal_year: int, region: str) -> HttpResponse:
-    year, rows = _region_rows(fiscal_year, region)
-    return render(request, "portal/ranked.html", {
-        "year": year, "title": Region(region).label, "rows": rows, "back": "kind",
-        "download": ("portal:region_table", region)})
+    year = _year(fiscal_year)
+    if region not in Region.values:
+        raise Http404
+    return _ranked_page(request, year, "region", str(Region(region).label),
+                        lambda: portal.ranked(year, region=region, language=_language()),
+                        "kind", ("portal:region_table", region))
 
 
 @require_GET
@@ -168,10 +206,12 @@ def _ministry_rows(fiscal_year: int, code: str) -> tuple[AssessmentYear, Agency,
 @require_GET
 def ministry_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
     """The agencies under a ministry (the top of their hierarchy), ranked."""
-    year, ministry, rows = _ministry_rows(fiscal_year, code)
-    return render(request, "portal/ranked.html", {
-        "year": year, "title": portal_tables.agency_name(ministry, _language()),
-        "rows": rows, "back": "kind", "download": ("portal:ministry_table", ministry.code)})
+    year = _year(fiscal_year)
+    ministry = get_object_or_404(Agency, code=code, parent__isnull=True)
+    return _ranked_page(
+        request, year, "ministry", portal_tables.agency_name(ministry, _language()),
+        lambda: portal.ranked(year, ministry=ministry, language=_language()), "kind",
+        ("portal:ministry_table", ministry.code))
 
 
 @require_GET
@@ -194,14 +234,18 @@ def _agency(code: str) -> Agency:
 @require_GET
 def agency_page(request: HttpRequest, code: str) -> HttpResponse:
     agency = _agency(code)
-    figures = portal.agency_figures(agency, _language())
-    # Outside the kept figures, on every request: the links go when the window closes.
+
+    def context() -> dict[str, Any]:
+        figures = portal.agency_figures(agency, _language())
+        return {"agency": agency, "history": figures.history, "latest": figures.latest,
+                "instruments": figures.instruments, "comparison": figures.comparison,
+                "charts": portal.agency_charts(agency, figures, _language())}
+    # Outside the kept content, on every request: the links go when the window closes.
     surveys = [(s, reverse("surveys:start", args=[s.slug, s.code]))
                for s in open_surveys(agency)]
     return render(request, "portal/agency.html", {
-        "agency": agency, "history": figures.history, "latest": figures.latest,
-        "instruments": figures.instruments, "comparison": figures.comparison,
-        "charts": portal.agency_charts(agency, figures, _language()),
+        "agency": agency, "body": _body("agency", (agency.pk,), "portal/_agency_body.html",
+                                        context),
         "kind": AgencyKind(agency.kind).label, "surveys": surveys})
 
 
