@@ -289,3 +289,24 @@ def test_the_year_is_browsed_by_region_and_by_ministry(published, client):
     rows = read_csv(client.get(url("year_table", fy, "ministries", "csv")))
     assert rows[0] == ["กระทรวง", "หน่วยงาน", "ค่าเฉลี่ย"]
     assert rows[1][:2] == [published.ministry.name_th, "1"]
+
+
+def test_the_links_are_kept_as_briefly_as_the_respondent_pages_keep_their_windows(
+        published, client, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from openita.surveys import public
+
+    settings.OPENITA_SURVEY_CACHE_SECONDS = 30
+    _collecting(published)
+    assert len(_survey_hrefs(client, published.agency_a)) == 2
+    _collecting(published, iit=False, eit=False)  # NACC closes the windows
+    assert len(_survey_hrefs(client, published.agency_a)) == 2  # within the 30 seconds
+    cache.clear()
+    assert _survey_hrefs(client, published.agency_a) == []
+    # Never kept across midnight, when windows close: a second before, nothing is kept.
+    _collecting(published)
+    monkeypatch.setattr(public, "_to_midnight", lambda: 0)
+    assert len(_survey_hrefs(client, published.agency_a)) == 2
+    _collecting(published, iit=False, eit=False)
+    assert _survey_hrefs(client, published.agency_a) == []
