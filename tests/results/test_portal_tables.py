@@ -262,10 +262,12 @@ def test_no_survey_links_for_an_agency_not_registered_or_a_closed_year(published
 def test_the_year_page_links_to_the_filers_list_once_nacc_publishes_it(published, client,
                                                                         listed):
     fy = published.year.fiscal_year
+    link = f'href="{reverse("oit:filers", args=[fy])}"'
+    assert link not in page_text(client.get(url("year", fy)))  # the page now kept
     if listed:
-        filers.publish(published.year, "", acting_user=published.nacc)
-    page = page_text(client.get(url("year", fy)))
-    assert (f'href="{reverse("oit:filers", args=[fy])}"' in page) is listed
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            filers.publish(published.year, "", acting_user=published.nacc)
+    assert (link in page_text(client.get(url("year", fy)))) is listed
 
 
 # --- by region and by ministry ------------------------------------------------------------
@@ -310,3 +312,37 @@ def test_the_links_are_kept_as_briefly_as_the_respondent_pages_keep_their_window
     assert len(_survey_hrefs(client, published.agency_a)) == 2
     _collecting(published, iit=False, eit=False)
     assert _survey_hrefs(client, published.agency_a) == []
+
+
+def test_news_shows_on_the_kept_year_page_as_soon_as_nacc_publishes_changes_or_withdraws(
+        published, client):
+    from openita.results import news
+
+    fy = published.year.fiscal_year
+    assert "ข่าวทดสอบ" not in page_text(client.get(url("year", fy)))  # the page now kept
+    post = news.save(None, {"title_th": "ข่าวทดสอบ", "body_th": "เนื้อหา"}, [],
+                     acting_user=published.nacc)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        news.publish(post, acting_user=published.nacc)
+    assert "ข่าวทดสอบ" in page_text(client.get(url("year", fy)))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        news.save(post, {"title_th": "ข่าวแก้ไขแล้ว", "body_th": "เนื้อหา"}, [],
+                  acting_user=published.nacc)
+    assert "ข่าวแก้ไขแล้ว" in page_text(client.get(url("year", fy)))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        news.withdraw(post, acting_user=published.nacc)
+    assert "ข่าวแก้ไขแล้ว" not in page_text(client.get(url("year", fy)))
+
+
+def test_the_kept_year_page_shows_news_in_the_visitor_s_language(published, client):
+    from openita.results import news
+
+    post = news.save(None, {"title_th": "ข่าวภาษาไทย", "title_en": "News in English",
+                            "body_th": "เนื้อหา"}, [], acting_user=published.nacc)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        news.publish(post, acting_user=published.nacc)
+    fy = published.year.fiscal_year
+    assert "ข่าวภาษาไทย" in page_text(client.get(url("year", fy)))
+    client.cookies["django_language"] = "en"
+    english = page_text(client.get(url("year", fy)))
+    assert "News in English" in english

@@ -20,6 +20,7 @@ from openita.core import audit
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 
+from . import portal
 from .models import AuditAction, NewsAttachment, NewsPost
 
 ALLOWED = {".pdf", ".docx", ".xlsx", ".doc", ".xls", ".jpg", ".jpeg", ".png"}
@@ -60,11 +61,13 @@ def save(post: NewsPost | None, data: dict[str, str], files: list[UploadedFile],
     try:
         with transaction.atomic():
             before = {f: getattr(post, f) for f in FIELDS} if post else None
+            new = post is None
             if post is None:
                 post = NewsPost(created_by=acting_user)
             for field in FIELDS:
                 setattr(post, field, data.get(field, ""))
-            post.save()
+            # Only the text: a change never touches whether (or when) it was published.
+            post.save() if new else post.save(update_fields=[*FIELDS, "updated_at"])
             for name, content in checked:
                 attachment = NewsAttachment(
                     post=post, name=name, size=len(content),
@@ -76,6 +79,7 @@ def save(post: NewsPost | None, data: dict[str, str], files: list[UploadedFile],
             audit.record(AuditAction.NEWS_SAVE, actor=acting_user, obj=post, before=before,
                          after={**{f: getattr(post, f) for f in FIELDS},
                                 "files_added": [n for n, _c in checked]})
+            portal.changed()  # were it on the public pages, they are drawn again
     except Exception:
         for attachment in written:  # the post was not saved: neither are its files
             attachment.file.delete(save=False)
@@ -91,6 +95,7 @@ def publish(post: NewsPost, *, acting_user: Any) -> None:
         raise ActionRefused(_("This post is already on the public page."))
     post.published_at = timezone.now()
     post.save(update_fields=["published_at", "updated_at"])
+    portal.changed()
     audit.record(AuditAction.NEWS_PUBLISH, actor=acting_user, obj=post,
                  after={"title": post.title_th})
 
@@ -105,3 +110,4 @@ def withdraw(post: NewsPost, *, acting_user: Any) -> None:
                  before={"published_at": post.published_at.isoformat()})
     post.published_at = None
     post.save(update_fields=["published_at", "updated_at"])
+    portal.changed()

@@ -58,24 +58,28 @@ def changed() -> None:
 
 
 def kept(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, kept under the current version of the publications."""
+    """``compute()``, kept under the current version of the publications: one round trip
+    to the cache reads the version and the kept value together (each value carries the
+    version it was made under; one of an older version is made again)."""
+    key = f"portal:{name}:" + ":".join(str(p) for p in parts)
     try:
-        version = cache.get(VERSION_KEY)
+        got = cache.get_many([VERSION_KEY, key])
+        version = got.get(VERSION_KEY)
         if version is None:
             version = secrets.token_hex(8)
             if not cache.add(VERSION_KEY, version, timeout=None):
                 version = cache.get(VERSION_KEY, version)
-        key = f"portal:{name}:{version}:" + ":".join(str(p) for p in parts)
-        found = cache.get(key)
+        found = got.get(key)
     except Exception:  # no cache: compute every time
         return compute()
-    if found is None:
-        found = compute()
-        try:
-            cache.set(key, found, timeout=PORTAL_SECONDS)
-        except Exception:
-            pass
-    return found
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == version:
+        return found[1]
+    value = compute()
+    try:
+        cache.set(key, (version, value), timeout=PORTAL_SECONDS)
+    except Exception:
+        pass
+    return value
 
 
 def published_years() -> list[AssessmentYear]:
