@@ -111,26 +111,37 @@ def years(request: HttpRequest) -> list[YearOut]:
 def year_results(request: HttpRequest, fiscal_year: int,
                  filters: Query[Filters]) -> ResultPage:
     year = _year(fiscal_year)
-    results = portal.published_results(year).select_related("agency__province", "year")
-    if filters.province:
-        results = results.filter(agency__province__code=filters.province)
-    if filters.agency_type:
-        results = results.filter(agency__kind=filters.agency_type)
-    page = results.order_by("-total", "agency__code")[
-        filters.offset:filters.offset + filters.limit]
-    return ResultPage(count=results.count(), limit=filters.limit, offset=filters.offset,
-                      results=[_out(r) for r in page])
+
+    def compute() -> ResultPage:
+        results = portal.published_results(year).select_related("agency__province", "year")
+        if filters.province:
+            results = results.filter(agency__province__code=filters.province)
+        if filters.agency_type:
+            results = results.filter(agency__kind=filters.agency_type)
+        page = results.order_by("-total", "agency__code")[
+            filters.offset:filters.offset + filters.limit]
+        return ResultPage(count=results.count(), limit=filters.limit, offset=filters.offset,
+                          results=[_out(r) for r in page])
+    # Kept until the next publication, like the portal's pages (the answer of a page of
+    # results is the same for everyone who asks).
+    return portal.kept("api:results", (year.pk, filters.province, filters.agency_type,
+                                       filters.offset, filters.limit), compute)
 
 
 @api.get("/years/{fiscal_year}/results/{agency_code}", response={200: ResultOut, 404: ErrorOut},
          summary="One agency's published result of a year")
 def agency_result(request: HttpRequest, fiscal_year: int, agency_code: str) -> ResultOut:
     year = _year(fiscal_year)
-    result = portal.published_results(year).select_related("agency__province", "year").filter(
-        agency__code=agency_code).first()
-    if result is None:
+
+    def compute() -> ResultOut | str:
+        result = portal.published_results(year).select_related(
+            "agency__province", "year").filter(agency__code=agency_code).first()
+        return "" if result is None else _out(result)  # "": kept too, and not found
+    found = portal.kept("api:result", (year.pk, agency_code), compute)
+    if not found:
         raise HttpError(404, "no published result of this agency in this year")
-    return _out(result)
+    assert isinstance(found, ResultOut)
+    return found
 
 
 @api.get("/agencies/{agency_code}/results", response={200: list[ResultOut], 404: ErrorOut},

@@ -9,6 +9,7 @@ published year at once and never a figure of before.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,7 +62,9 @@ def kept(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()``, kept under the current version of the publications: one round trip
     to the cache reads the version and the kept value together (each value carries the
     version it was made under; one of an older version is made again)."""
-    key = f"portal:{name}:" + ":".join(str(p) for p in parts)
+    # Hashed: parts may come from a visitor (an API filter), of any length and alphabet.
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    key = f"portal:{name}:{digest}"
     try:
         got = cache.get_many([VERSION_KEY, key])
         version = got.get(VERSION_KEY)
