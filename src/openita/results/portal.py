@@ -85,6 +85,20 @@ def kept(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
     return value
 
 
+def public_agency(code: str) -> Agency | None:
+    """The active agency of this code, for its public page (kept for the hour the portal
+    keeps its pages: every visitor of an agency's page asks)."""
+    found = kept("agency", (code,), lambda: Agency.objects.select_related("province").filter(
+        code=code, active=True).first() or "")  # "": none, kept too
+    return found if isinstance(found, Agency) else None
+
+
+def province(code: str) -> Province | None:
+    """The province of this code (kept: the country's provinces do not change)."""
+    found = kept("province", (code,), lambda: Province.objects.filter(code=code).first() or "")
+    return found if isinstance(found, Province) else None
+
+
 def published_years() -> list[AssessmentYear]:
     """The years whose results are public, newest first (kept until the next publication:
     every public page asks)."""

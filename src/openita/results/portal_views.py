@@ -101,7 +101,7 @@ def _news() -> list[NewsPost]:
 def _province_rows(fiscal_year: int, code: str) -> tuple[AssessmentYear, Province,
                                                           list[portal.Row]]:
     year = _year(fiscal_year)
-    province = get_object_or_404(Province, code=code)
+    province = _province(code)
     return year, province, portal.ranked(year, province=province, language=_language())
 
 
@@ -125,7 +125,7 @@ def _ranked_page(request: HttpRequest, year: AssessmentYear, name: str, title: s
 @require_GET
 def province_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
     year = _year(fiscal_year)
-    province = get_object_or_404(Province, code=code)
+    province = _province(code)
     return _ranked_page(
         request, year, "province", portal_tables.province_name(province, _language()),
         lambda: portal.ranked(year, province=province, language=_language()), "province",
@@ -223,8 +223,17 @@ def ministry_table(request: HttpRequest, fiscal_year: int, code: str, fmt: str
 
 
 def _agency(code: str) -> Agency:
-    return get_object_or_404(Agency.objects.select_related("province"), code=code,
-                             active=True)
+    agency = portal.public_agency(code)
+    if agency is None:
+        raise Http404
+    return agency
+
+
+def _province(code: str) -> Province:
+    found = portal.province(code)
+    if found is None:
+        raise Http404
+    return found
 
 
 @require_GET
