@@ -23,6 +23,7 @@ def _plain_static_files(settings):
                                    "LOCATION": "test"}}
     settings.SMS_GATEWAY = "console"
     settings.OPENITA_SURVEY_CACHE_SECONDS = 0  # tests change windows directly
+    settings.OPENITA_PORTAL_LOCAL_ENTRIES = 0  # nothing of one test's pages in the next
     from django.core.cache import cache
 
     from openita.surveys import sms

@@ -481,6 +481,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Pictures of kept pages take a second or two of CPU each: their own queue, so that
 # captures never wait behind them (a worker takes both unless told otherwise).
 CELERY_TASK_ROUTES = {"openita.disclosure.snapshot": {"queue": "snapshots"}}
+# Public pages and figures each app-server process keeps in its own memory (beside the
+# shared cache), at most this many (results.portal.kept).
+OPENITA_PORTAL_LOCAL_ENTRIES = _env_int("OPENITA_PORTAL_LOCAL_ENTRIES", 1024)
 # The answer counts of agencies whose responses changed are made again every few minutes
 # (surveys.tallies), so a computation of the year finds them made.
 OPENITA_TALLY_INTERVAL_SECONDS = _env_int("OPENITA_TALLY_INTERVAL_SECONDS", 900)

@@ -143,3 +143,32 @@ def test_a_kept_page_keeps_nothing_of_the_visitor_who_drew_it(published, client_
         assert published.nacc.full_name in drawn
         kept = client.get(url).content.decode()  # the next, anonymous, reads it kept
         assert published.nacc.full_name not in kept and str(published.result.total) in kept
+
+
+def test_a_process_keeps_pages_in_memory_until_a_publication_in_it_or_a_second_after(
+        published, settings, monkeypatch):
+    from django.core.cache import cache, caches
+    from django.test import Client
+
+    from openita.results import news, portal
+
+    settings.OPENITA_PORTAL_LOCAL_ENTRIES = 16
+    portal._LOCAL.clear()
+    portal._version_seen[:] = [None, 0.0]
+    client, url = Client(), reverse("portal:year", args=[published.year.fiscal_year])
+    assert client.get(url).status_code == 200
+    reads = []
+    shared = caches["default"]
+    real_get = shared.get
+    monkeypatch.setattr(shared, "get", lambda *a, **k: reads.append(a[0]) or real_get(*a, **k))
+    assert client.get(url).status_code == 200
+    assert not [k for k in reads if str(k).startswith("portal:html")]  # from this process
+    post = news.save(None, {"title_th": "ข่าวในหน่วยความจำ", "body_th": "ก"}, [],
+                     acting_user=published.nacc)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        news.publish(post, acting_user=published.nacc)
+    assert "ข่าวในหน่วยความจำ" in client.get(url).content.decode()  # drawn again at once
+    # Another process's publication: the version read again after a second.
+    cache.set(portal.VERSION_KEY, "from-another-process", timeout=None)
+    portal._version_seen[1] -= 2  # a second and more has passed
+    assert portal._current_version(True) == "from-another-process"

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,36 +55,78 @@ FULL_PREFIXES = {
 }
 
 
+# What this process has kept, with the version each was made under: the same page is asked
+# for by thousands of visitors, and reading its figures (an agency page's charts are 60 KB)
+# back from the shared cache costs more than the rest of the request. The version itself is
+# read from the shared cache at most once a second per process. Callers never change what
+# they are given.
+# OPENITA_PORTAL_LOCAL_ENTRIES bounds it (0: nothing kept in the process, the version read
+# every time — the tests, which change the data under the same keys from test to test).
+_LOCAL: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+_VERSION_SECONDS = 1.0
+_version_seen: list[Any] = [None, 0.0]  # [version, when read (monotonic)]
+_local_lock = threading.Lock()
+
+
 def changed() -> None:
     """A publication or an import changed what is public: every kept page figure is out
-    of date once the change commits."""
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None))
+    of date once the change commits (in other processes within a second)."""
+    def new_version() -> None:
+        cache.set(VERSION_KEY, secrets.token_hex(8), timeout=None)
+        with _local_lock:
+            _version_seen[:] = [None, 0.0]
+            _LOCAL.clear()
+    transaction.on_commit(new_version)
+
+
+def _current_version(local: bool) -> str:
+    now = time.monotonic()
+    with _local_lock:
+        version, seen = _version_seen
+    if local and version is not None and now - seen < _VERSION_SECONDS:
+        return str(version)
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = secrets.token_hex(8)
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY, version)
+    with _local_lock:
+        _version_seen[:] = [version, now]
+    return str(version)
 
 
 def kept(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, kept under the current version of the publications: one round trip
-    to the cache reads the version and the kept value together (each value carries the
-    version it was made under; one of an older version is made again)."""
+    """``compute()``, kept under the current version of the publications: in this process,
+    else in the shared cache (each value carries the version it was made under; one of an
+    older version is made again)."""
     # Hashed: parts may come from a visitor (an API filter), of any length and alphabet.
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     key = f"portal:{name}:{digest}"
+    size = settings.OPENITA_PORTAL_LOCAL_ENTRIES
     try:
-        got = cache.get_many([VERSION_KEY, key])
-        version = got.get(VERSION_KEY)
-        if version is None:
-            version = secrets.token_hex(8)
-            if not cache.add(VERSION_KEY, version, timeout=None):
-                version = cache.get(VERSION_KEY, version)
-        found = got.get(key)
+        version = _current_version(size > 0)
+        with _local_lock:
+            local = _LOCAL.get(key)
+            if size and local is not None and local[0] == version:
+                _LOCAL.move_to_end(key)
+                return local[1]
+        found = cache.get(key)
     except Exception:  # no cache: compute every time
         return compute()
     if isinstance(found, tuple) and len(found) == 2 and found[0] == version:
-        return found[1]
-    value = compute()
-    try:
-        cache.set(key, (version, value), timeout=PORTAL_SECONDS)
-    except Exception:
-        pass
+        value = found[1]
+    else:
+        value = compute()
+        try:
+            cache.set(key, (version, value), timeout=PORTAL_SECONDS)
+        except Exception:
+            pass
+    if size:
+        with _local_lock:
+            _LOCAL[key] = (version, value)
+            _LOCAL.move_to_end(key)
+            while len(_LOCAL) > size:
+                _LOCAL.popitem(last=False)
     return value
 
 
