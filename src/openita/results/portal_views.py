@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -98,128 +99,111 @@ def _news() -> list[NewsPost]:
         "title_th", "title_en", "published_at").order_by("-published_at", "-id")[:3])
 
 
-def _province_rows(fiscal_year: int, code: str) -> tuple[AssessmentYear, Province,
-                                                          list[portal.Row]]:
-    year = _year(fiscal_year)
-    province = _province(code)
-    return year, province, portal.ranked(year, province=province, language=_language())
+@dataclass(frozen=True)
+class _Ranked:
+    """One ranked list of a published year: a province's, an agency type's, a region's or
+    a ministry's agencies — its page and its download read the same."""
+
+    year: AssessmentYear
+    by: str  # province, kind, region, ministry
+    key: str  # the code in the address
+    title: str
+    rows: Callable[[], list[portal.Row]]  # read only when the list is drawn
+
+    @property
+    def file_name(self) -> str:
+        label = "type" if self.by == "kind" else self.by
+        return f"ita-{self.year.fiscal_year}-{label}-{_safe(self.key)}"
 
 
-def _kind_rows(fiscal_year: int, kind: str) -> tuple[AssessmentYear, list[portal.Row]]:
-    year = _year(fiscal_year)
-    if kind not in AgencyKind.values:
+def _ranked(fiscal_year: int, by: str, key: str) -> _Ranked:
+    """The list, or not found (a year not published, a code that names nothing)."""
+    year, language = _year(fiscal_year), _language()
+    if by == "province":
+        province = _province(key)
+        return _Ranked(year, by, key, portal_tables.province_name(province, language),
+                       lambda: portal.ranked(year, province=province, language=language))
+    if by == "kind":
+        if key not in AgencyKind.values:
+            raise Http404
+        return _Ranked(year, by, key, str(AgencyKind(key).label),
+                       lambda: portal.ranked(year, kind=key, language=language))
+    if by == "region":
+        if key not in Region.values:
+            raise Http404
+        return _Ranked(year, by, key, str(Region(key).label),
+                       lambda: portal.ranked(year, region=key, language=language))
+    assert by == "ministry"
+    ministry = portal.public_agency(key)
+    if ministry is None or ministry.parent_id is not None:  # only the top of a hierarchy
         raise Http404
-    return year, portal.ranked(year, kind=kind, language=_language())
+    return _Ranked(year, by, key, portal_tables.agency_name(ministry, language),
+                   lambda: portal.ranked(year, ministry=ministry, language=language))
 
 
-def _ranked_page(request: HttpRequest, year: AssessmentYear, name: str, title: str,
-                 rows: Callable[[], list[portal.Row]], back: str,
-                 download: tuple[str, str]) -> HttpResponse:
+def _ranked_page(request: HttpRequest, fiscal_year: int, by: str, key: str) -> HttpResponse:
     """A ranked page: its content kept (``_body``), the rows read only to draw it."""
-    body = _body(name, (year.pk, download[1]), "portal/_ranked_body.html", lambda: {
-        "year": year, "title": title, "rows": rows(), "back": back, "download": download})
-    return render(request, "portal/ranked.html", {"year": year, "title": title,
-                                                  "body": body})
+    ranked = _ranked(fiscal_year, by, key)
+    back = "province" if by == "province" else "kind"  # the column: type, or province
+    download = (f"portal:{by}_table", key)
+    body = _body(by, (ranked.year.pk, key), "portal/_ranked_body.html", lambda: {
+        "year": ranked.year, "title": ranked.title, "rows": ranked.rows(), "back": back,
+        "download": download})
+    return render(request, "portal/ranked.html", {"year": ranked.year,
+                                                  "title": ranked.title, "body": body})
+
+
+def _ranked_download(fiscal_year: int, by: str, key: str, fmt: str) -> HttpResponse:
+    """The ranked list of a page as CSV or XLSX."""
+    if fmt not in FORMATS:
+        raise Http404
+    ranked = _ranked(fiscal_year, by, key)
+    headers, cells = portal_tables.ranked_table(ranked.rows(), by_kind=by != "province")
+    return tables.download(headers, cells, fmt, ranked.file_name)
 
 
 @require_GET
 def province_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
-    year = _year(fiscal_year)
-    province = _province(code)
-    return _ranked_page(
-        request, year, "province", portal_tables.province_name(province, _language()),
-        lambda: portal.ranked(year, province=province, language=_language()), "province",
-        ("portal:province_table", province.code))
+    return _ranked_page(request, fiscal_year, "province", code)
 
 
 @require_GET
 def province_table(request: HttpRequest, fiscal_year: int, code: str, fmt: str
                    ) -> HttpResponse:
-    """The ranked list of a province page as CSV or XLSX."""
-    if fmt not in FORMATS:
-        raise Http404
-    _, province, rows = _province_rows(fiscal_year, code)
-    headers, cells = portal_tables.ranked_table(rows, by_kind=False)
-    return tables.download(headers, cells, fmt,
-                           f"ita-{fiscal_year}-province-{_safe(province.code)}")
+    return _ranked_download(fiscal_year, "province", code, fmt)
 
 
 @require_GET
 def kind_page(request: HttpRequest, fiscal_year: int, kind: str) -> HttpResponse:
-    year = _year(fiscal_year)
-    if kind not in AgencyKind.values:
-        raise Http404
-    return _ranked_page(request, year, "kind", str(AgencyKind(kind).label),
-                        lambda: portal.ranked(year, kind=kind, language=_language()), "kind",
-                        ("portal:kind_table", kind))
+    return _ranked_page(request, fiscal_year, "kind", kind)
 
 
 @require_GET
 def kind_table(request: HttpRequest, fiscal_year: int, kind: str, fmt: str) -> HttpResponse:
-    """The ranked list of an agency-type page as CSV or XLSX."""
-    if fmt not in FORMATS:
-        raise Http404
-    _, rows = _kind_rows(fiscal_year, kind)
-    headers, cells = portal_tables.ranked_table(rows, by_kind=True)
-    return tables.download(headers, cells, fmt, f"ita-{fiscal_year}-type-{kind}")
-
-
-def _region_rows(fiscal_year: int, region: str) -> tuple[AssessmentYear, list[portal.Row]]:
-    year = _year(fiscal_year)
-    if region not in Region.values:
-        raise Http404
-    return year, portal.ranked(year, region=region, language=_language())
+    return _ranked_download(fiscal_year, "kind", kind, fmt)
 
 
 @require_GET
 def region_page(request: HttpRequest, fiscal_year: int, region: str) -> HttpResponse:
-    year = _year(fiscal_year)
-    if region not in Region.values:
-        raise Http404
-    return _ranked_page(request, year, "region", str(Region(region).label),
-                        lambda: portal.ranked(year, region=region, language=_language()),
-                        "kind", ("portal:region_table", region))
+    return _ranked_page(request, fiscal_year, "region", region)
 
 
 @require_GET
 def region_table(request: HttpRequest, fiscal_year: int, region: str, fmt: str
                  ) -> HttpResponse:
-    """The ranked list of a region page as CSV or XLSX."""
-    if fmt not in FORMATS:
-        raise Http404
-    _, rows = _region_rows(fiscal_year, region)
-    headers, cells = portal_tables.ranked_table(rows, by_kind=True)
-    return tables.download(headers, cells, fmt, f"ita-{fiscal_year}-region-{region}")
-
-
-def _ministry_rows(fiscal_year: int, code: str) -> tuple[AssessmentYear, Agency,
-                                                          list[portal.Row]]:
-    year = _year(fiscal_year)
-    ministry = get_object_or_404(Agency, code=code, parent__isnull=True)
-    return year, ministry, portal.ranked(year, ministry=ministry, language=_language())
+    return _ranked_download(fiscal_year, "region", region, fmt)
 
 
 @require_GET
 def ministry_page(request: HttpRequest, fiscal_year: int, code: str) -> HttpResponse:
     """The agencies under a ministry (the top of their hierarchy), ranked."""
-    year = _year(fiscal_year)
-    ministry = get_object_or_404(Agency, code=code, parent__isnull=True)
-    return _ranked_page(
-        request, year, "ministry", portal_tables.agency_name(ministry, _language()),
-        lambda: portal.ranked(year, ministry=ministry, language=_language()), "kind",
-        ("portal:ministry_table", ministry.code))
+    return _ranked_page(request, fiscal_year, "ministry", code)
 
 
 @require_GET
 def ministry_table(request: HttpRequest, fiscal_year: int, code: str, fmt: str
                    ) -> HttpResponse:
-    """The ranked list of a ministry page as CSV or XLSX."""
-    if fmt not in FORMATS:
-        raise Http404
-    _, ministry, rows = _ministry_rows(fiscal_year, code)
-    headers, cells = portal_tables.ranked_table(rows, by_kind=True)
-    return tables.download(headers, cells, fmt,
-                           f"ita-{fiscal_year}-ministry-{_safe(ministry.code)}")
+    return _ranked_download(fiscal_year, "ministry", code, fmt)
 
 
 def _agency(code: str) -> Agency:
