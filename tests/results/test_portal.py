@@ -172,3 +172,17 @@ def test_a_process_keeps_pages_in_memory_until_a_publication_in_it_or_a_second_a
     cache.set(portal.VERSION_KEY, "from-another-process", timeout=None)
     portal._version_seen[1] -= 2  # a second and more has passed
     assert portal._current_version(True) == "from-another-process"
+
+
+def test_made_up_codes_are_not_found_and_keep_nothing(published, client):
+    from django.core.cache import cache
+
+    cache.clear()
+    fy = published.year.fiscal_year
+    for url in (reverse("portal:agency", args=["NO-SUCH-1"]),
+                reverse("portal:province", args=[fy, "XX-99"]),
+                f"/api/v1/years/{fy}/results/NO-SUCH-2",
+                f"/api/v1/years/{fy}/results?province=XX-99&offset=7&limit=3"):
+        assert client.get(url).status_code in (200, 404), url
+    assert [k for k in cache._cache if "portal:agency:" in k or "portal:province:" in k
+            or "portal:api" in k] == []  # LocMemCache's own keys

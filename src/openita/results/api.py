@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 
 from openita.agencies.models import Agency
 from openita.calendars.models import AssessmentYear
+from openita.core.vocabulary import AgencyKind
 
 from . import portal
 from .models import AgencyResult, Publication
@@ -123,7 +124,14 @@ def year_results(request: HttpRequest, fiscal_year: int,
         return ResultPage(count=results.count(), limit=filters.limit, offset=filters.offset,
                           results=[_out(r) for r in page])
     # Kept until the next publication, like the portal's pages (the answer of a page of
-    # results is the same for everyone who asks).
+    # results is the same for everyone who asks) — but only the pages of the country, a
+    # province or a type that exist: a visitor's made-up filters must not fill the cache.
+    provinces = {p.code for p, _n, _avg in portal.provinces_with_results(year)}
+    known = ((not filters.province or filters.province in provinces)
+             and (not filters.agency_type or filters.agency_type in AgencyKind.values)
+             and filters.offset % filters.limit == 0 and filters.offset < 20_000)
+    if not known:
+        return compute()
     return portal.kept("api:results", (year.pk, filters.province, filters.agency_type,
                                        filters.offset, filters.limit), compute)
 
@@ -133,15 +141,13 @@ def year_results(request: HttpRequest, fiscal_year: int,
 def agency_result(request: HttpRequest, fiscal_year: int, agency_code: str) -> ResultOut:
     year = _year(fiscal_year)
 
-    def compute() -> ResultOut | str:
+    def compute() -> ResultOut:
         result = portal.published_results(year).select_related(
             "agency__province", "year").filter(agency__code=agency_code).first()
-        return "" if result is None else _out(result)  # "": kept too, and not found
-    found = portal.kept("api:result", (year.pk, agency_code), compute)
-    if not found:
-        raise HttpError(404, "no published result of this agency in this year")
-    assert isinstance(found, ResultOut)
-    return found
+        if result is None:  # raised, so not kept: made-up codes must not fill the cache
+            raise HttpError(404, "no published result of this agency in this year")
+        return _out(result)
+    return portal.kept("api:result", (year.pk, agency_code), compute)
 
 
 @api.get("/agencies/{agency_code}/results", response={200: list[ResultOut], 404: ErrorOut},

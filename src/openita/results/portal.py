@@ -130,18 +130,33 @@ def kept(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
     return value
 
 
+class _Missing(Exception):
+    """Nothing of that code: not kept (a visitor's made-up codes must not fill the cache)."""
+
+
+def _found(value: T | None) -> T:
+    if value is None:
+        raise _Missing
+    return value
+
+
 def public_agency(code: str) -> Agency | None:
     """The active agency of this code, for its public page (kept for the hour the portal
     keeps its pages: every visitor of an agency's page asks)."""
-    found = kept("agency", (code,), lambda: Agency.objects.select_related("province").filter(
-        code=code, active=True).first() or "")  # "": none, kept too
-    return found if isinstance(found, Agency) else None
+    try:
+        return kept("agency", (code,), lambda: _found(Agency.objects.select_related(
+            "province").filter(code=code, active=True).first()))
+    except _Missing:
+        return None
 
 
 def province(code: str) -> Province | None:
     """The province of this code (kept: the country's provinces do not change)."""
-    found = kept("province", (code,), lambda: Province.objects.filter(code=code).first() or "")
-    return found if isinstance(found, Province) else None
+    try:
+        return kept("province", (code,),
+                    lambda: _found(Province.objects.filter(code=code).first()))
+    except _Missing:
+        return None
 
 
 def published_years() -> list[AssessmentYear]:
