@@ -13,6 +13,7 @@ import io
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,8 @@ def _thai_text_layer(document: Any, pdf: Any) -> None:
 # every ำ), so ำ has a glyph of its own. And every Sarabun font of a document gets its text
 # map written again from the font itself: a glyph in the font's character map stands for
 # its own character, the copy stands for ำ, the NIKHAHIT of ำ for nothing (the ำ carries
-# it) and Sarabun's ligatures of NIKHAHIT with a tone mark for the tone mark.
+# it), Sarabun's ligatures of NIKHAHIT with a tone mark for the tone mark, and its Latin
+# ligatures fi and fl for their two letters.
 _FIX_VERSION = "2"
 OURS = "openita"
 AM_GLYPH = "uni0E32.openita_am"
@@ -164,13 +166,20 @@ def _texts(path: Path) -> tuple[str, dict[int, str]]:
     glyph_map = font.getReverseGlyphMap()
     texts: dict[int, str] = {}
     for codepoint, glyph in sorted(font.getBestCmap().items()):
-        texts.setdefault(glyph_map[glyph], chr(codepoint))
+        texts.setdefault(glyph_map[glyph], _letters(chr(codepoint)))
     for glyph in font.getGlyphOrder():
         found = _NIKHAHIT_GLYPHS.match(glyph)
         if found:
             texts[glyph_map[glyph]] = chr(int(found[1], 16)) if found[1] else ""
     texts[glyph_map[AM_GLYPH]] = "\u0e33"
     return str(font["name"].getDebugName(6)), texts
+
+
+def _letters(character: str) -> str:
+    """A Latin ligature (fi, fl) stands for its letters: a link copied off the page must work."""
+    if "\ufb00" <= character <= "\ufb06":
+        return unicodedata.normalize("NFKC", character)
+    return character
 
 
 @functools.cache
