@@ -169,6 +169,7 @@ INSTALLED_APPS = [
     "openita.surveys",
     "openita.disclosure",
     "openita.results",
+    "openita.planning",
     "openita.site",
 ]
 
