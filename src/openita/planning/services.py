@@ -20,6 +20,7 @@ from openita.core import audit
 from openita.core.errors import ActionRefused
 from openita.core.permissions import require
 from openita.core.thaidates import fiscal_year_of
+from openita.results import publication
 from openita.results import report as reports
 
 from .models import MAX_TEXT, Analysis, AuditAction, ScoreSource
@@ -40,11 +41,19 @@ def weakest(indicators: dict[str, str | None], pass_mark: Decimal = DEFAULT_PASS
     return [k for rank, (v, k) in enumerate(scored) if v < pass_mark or rank < LOWEST]
 
 
-def _published_report(agency: Any, fiscal_year: int) -> reports.Report | None:
-    year = AssessmentYear.objects.filter(fiscal_year=fiscal_year).first()
-    if year is None or not hasattr(year, "publication"):
-        return None
-    return reports.build(year, agency)
+def _fill_from_published(analysis: Analysis) -> None:
+    """Copy in the analysed year's published result, when openita has one."""
+    year = AssessmentYear.objects.filter(fiscal_year=analysis.analysed_year).first()
+    if year is None or not publication.is_published(year):
+        return
+    result = reports.result_of(year, analysis.agency)
+    if result is None:
+        return
+    analysis.source, analysis.framework = ScoreSource.OPENITA, result.framework
+    analysis.indicators = {k: v for k, v in result.indicators.items() if v not in (None, "")}
+    analysis.total, analysis.rating = result.total, result.rating
+    analysis.failed_items = [[i.code, i.title]
+                             for i in reports.failed_items_of(year, analysis.agency)]
 
 
 @transaction.atomic
@@ -59,15 +68,7 @@ def start_analysis(agency: Any, analysed_year: int, *, acting_user: Any) -> Anal
         raise ActionRefused(_("The fiscal year must be a Buddhist-Era year that has begun."))
     analysis = Analysis(agency=agency, analysed_year=analysed_year, updated_by=acting_user,
                         source=ScoreSource.ENTERED)
-    found = _published_report(agency, analysed_year)
-    if found is not None:
-        analysis.source = ScoreSource.OPENITA
-        analysis.framework = found.framework.id
-        analysis.indicators = {i.code: f"{i.score:.2f}" for i in found.indicators
-                               if i.score is not None}
-        result = reports.result_of(found.year, agency)
-        analysis.total, analysis.rating = found.total, result.rating if result else ""
-        analysis.failed_items = [[i.code, i.title] for i in found.failed_items]
+    _fill_from_published(analysis)
     try:
         with transaction.atomic():
             analysis.save()

@@ -172,6 +172,13 @@ def _previous(year: AssessmentYear, agency: Agency) -> AgencyResult | None:
     ).order_by("-year__fiscal_year").first()
 
 
+def failed_items_of(year: AssessmentYear, agency: Agency, *, language: str = "th"
+                    ) -> list[ItemLine]:
+    """The OIT items the agency failed in ``year``, as its report lists them."""
+    return [i for i in _items(year, agency, portal.framework_of(year), language)
+            if i.passed is False]
+
+
 def _items(year: AssessmentYear, agency: Agency, framework: Framework,
            language: str) -> list[ItemLine]:
     """The OIT items of the framework in its order, with the final decision of each and
