@@ -514,3 +514,11 @@ FORM_RENDERER = "django.forms.renderers.Jinja2"
 # The national target the public portal measures the pass rate against: this share of
 # agencies at or above the pass mark (SPEC §7; NACC's plan, 80 % of agencies at 85 or more).
 OPENITA_NATIONAL_TARGET_PERCENT = int(os.environ.get("OPENITA_NATIONAL_TARGET_PERCENT", "80"))
+
+# Improvement planning (issue 12). When its documents are due is practice, not a NACC rule
+# that openita could confirm [I]: the measures by the end of the fiscal year's first
+# quarter, each progress report this many days after the period it covers; agencies are
+# reminded these many days before a report is due.
+OPENITA_PLANNING_MEASURES_DUE_MONTHS = _env_int("OPENITA_PLANNING_MEASURES_DUE_MONTHS", 3)
+OPENITA_PLANNING_REPORT_GRACE_DAYS = _env_int("OPENITA_PLANNING_REPORT_GRACE_DAYS", 15)
+OPENITA_PLANNING_REMINDER_DAYS = (14, 3)
