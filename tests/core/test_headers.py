@@ -38,7 +38,7 @@ def _policy(response) -> dict[str, list[str]]:
 
 # Sources of PDFs (WeasyPrint reads them on the server; no browser ever loads them).
 PDF_SOURCES = {"surveys/announcement.html", "surveys/slips_pdf.html", "results/report_pdf.html",
-               "results/awards_pdf.html"}
+               "results/awards_pdf.html", "planning/document_pdf.html"}
 
 
 def test_no_template_has_inline_script_or_style_attributes():
