@@ -58,25 +58,25 @@ def _may_write(plan: ActionPlan, acting_user: Any) -> None:
 
 
 def _locked(plan: ActionPlan, acting_user: Any) -> ActionPlan:
-    plan = ActionPlan.objects.select_for_update().select_related("agency").get(pk=plan.pk)
+    plan = ActionPlan.objects.select_for_update(of=("self",)).select_related("agency").get(
+        pk=plan.pk)
     _may_write(plan, acting_user)
     return plan
 
 
-def _owner_filter(owner: Any) -> dict[str, Any]:
+def owner_filter(owner: Any) -> dict[str, Any]:
     if isinstance(owner, Scope):
-        return {"province_id": owner.province_id, "parent_id": owner.parent_id,
-                "agency": None}
-    return {"agency": owner, "province_id": None, "parent_id": None}
+        return {"province_id": owner.province_id, "parent_id": owner.parent_id}
+    return {"agency": owner}
 
 
 @transaction.atomic
 def start_plan(owner: Any, fiscal_year: int, *, acting_user: Any) -> ActionPlan:
     """The owner's plan for ``fiscal_year`` (an agency or a ``Scope``), started now with
     the three usual phases if it does not exist yet."""
-    plan = ActionPlan(fiscal_year=fiscal_year, updated_by=acting_user, **_owner_filter(owner))
+    plan = ActionPlan(fiscal_year=fiscal_year, updated_by=acting_user, **owner_filter(owner))
     _may_write(plan, acting_user)
-    existing = ActionPlan.objects.filter(fiscal_year=fiscal_year, **_owner_filter(owner)
+    existing = ActionPlan.objects.filter(fiscal_year=fiscal_year, **owner_filter(owner)
                                          ).first()
     if existing is not None:
         return existing
@@ -87,7 +87,7 @@ def start_plan(owner: Any, fiscal_year: int, *, acting_user: Any) -> ActionPlan:
         with transaction.atomic():
             plan.save()
     except IntegrityError:
-        return ActionPlan.objects.get(fiscal_year=fiscal_year, **_owner_filter(owner))
+        return ActionPlan.objects.get(fiscal_year=fiscal_year, **owner_filter(owner))
     groups = calendar_steps()["groups"]
     PlanPhase.objects.bulk_create(PlanPhase(plan=plan, position=i, title=title)
                                   for i, title in enumerate(groups.values()))
